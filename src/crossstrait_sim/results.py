@@ -1,0 +1,168 @@
+"""Indicators: declared once, preallocated for the whole run, written as one long table.
+
+Every indicator has dimensions (a subset of sector, region, origin), a unit and
+a kind: ``stock`` (level at the end of the quarter), ``flow`` (during the
+quarter) or ``ratio``. Stocks and flows also get a total row (every dimension
+``all``). All counts are real-world persons or firms, whatever the scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from crossstrait_sim import kernels as K
+from crossstrait_sim.parameters import CN_O, TW_O, Params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crossstrait_sim.model import Quarter, VectorizedModel
+
+COLUMNS = ["quarter", "scenario", "seed", "indicator", "sector", "region", "origin", "value"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Declaration of one indicator."""
+
+    name: str
+    dims: tuple[str, ...]
+    unit: str
+    kind: str  # stock | flow | ratio
+    doc: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("talent_in_cn", ("sector",), "persons", "stock", "Taiwanese professionals working in the mainland"),
+    Indicator("talent_stock", ("region",), "persons", "stock", "Taiwanese professionals by region of work"),
+    Indicator("talent_abroad_total", (), "persons", "stock", "Taiwanese professionals working outside Taiwan"),
+    Indicator("talent_share_cn", (), "share", "ratio", "mainland share of Taiwanese professionals abroad"),
+    Indicator("talent_outflow", ("region",), "persons per quarter", "flow", "moves from TW to the region"),
+    Indicator("talent_return", ("region",), "persons per quarter", "flow", "moves back to TW from the region"),
+    Indicator("talent_entries", (), "persons per quarter", "flow", "new professionals entering (in TW)"),
+    Indicator("talent_retirements", (), "persons per quarter", "flow", "professionals retiring"),
+    Indicator("tw_retention_utility", (), "utils", "ratio", "Taiwan's retention term incl. its response rule"),
+    Indicator("firms", ("sector", "region", "origin"), "firms", "stock", "live firms by location and origin"),
+    Indicator("firm_entries", ("sector", "region", "origin"), "firms per quarter", "flow", "new firms"),
+    Indicator("relocations", ("sector", "region", "origin"), "firms per quarter", "flow", "firms moving into the region"),
+    Indicator("exits_loss", ("sector", "region"), "firms per quarter", "flow", "exits after sustained losses"),
+    Indicator("exits_enforcement", ("sector", "region"), "firms per quarter", "flow", "exits by shutdown order"),
+    Indicator("tw_outward_investment", ("region",), "USD m per quarter", "flow",
+              "Taiwanese firms' new investment outside TW by destination (entry, relocation, expansion)"),
+    Indicator("tw_outward_investment_share_cn", (), "share", "ratio", "mainland share of that investment"),
+    Indicator("capability_gap", ("sector",), "log points", "ratio",
+              "capacity-weighted mean log capability, TW-origin minus CN-origin firms"),
+    Indicator("market_share", ("sector", "origin"), "share", "ratio", "revenue share by firm origin"),
+    Indicator("rd_centres_tw", (), "centres", "stock", "foreign firms' R&D centres in Taiwan"),
+    Indicator("subsidy_spend", ("region",), "USD m per quarter", "flow",
+              "subsidies by paying government (CN: MIC2025; TW: R&D credit, retention, R&D hub, New Southbound)"),
+    Indicator("compliance_spend", ("region",), "USD m per quarter", "flow",
+              "environmental compliance and abatement cost of plants in the region"),
+    Indicator("fines", ("region",), "USD m per quarter", "flow", "environmental fines on plants in the region"),
+    Indicator("emissions", ("region",), "pollution units per quarter", "flow",
+              "pollution x (1 - abatement) x capacity of plants in the region"),
+)
+BY_NAME = {ind.name: ind for ind in INDICATORS}
+
+
+class Recorder:
+    """Preallocated indicator arrays of shape (T, *dims)."""
+
+    def __init__(self, params: Params) -> None:
+        self.p = params
+        self.labels = {"sector": params.sectors, "region": params.regions, "origin": params.origins}
+        T = params.n_quarters
+        self.data = {
+            ind.name: np.zeros((T, *[len(self.labels[d]) for d in ind.dims])) for ind in INDICATORS
+        }
+
+    def record(self, m: VectorizedModel, lv: dict, q: Quarter) -> None:
+        """Indicators at the end of quarter ``m.t``."""
+        t, d, out = m.t, self.data, m.out
+        S, R, O = m.S, m.R, m.O
+        f, pr = m.firms, m.prof
+        a = pr.alive
+        talent = K.group_sum(pr.sector[a].astype(np.intp) * R + pr.region[a], np.full(a.sum(), m.prof_weight), S * R)
+        talent = talent.reshape(S, R)
+        d["talent_in_cn"][t] = talent[:, m.iCN]
+        d["talent_stock"][t] = talent.sum(axis=0)
+        abroad = talent.sum() - talent[:, m.iTW].sum()
+        d["talent_abroad_total"][t] = abroad
+        d["talent_share_cn"][t] = talent[:, m.iCN].sum() / abroad if abroad > 0 else 0.0
+        d["talent_outflow"][t] = out["outflow"]
+        d["talent_return"][t] = out["return"]
+        d["talent_entries"][t] = out["prof_entry"]
+        d["talent_retirements"][t] = out["prof_retire"]
+        d["tw_retention_utility"][t] = lv["retention_total"]
+        fa = f.alive
+        cell = (f.sector[fa].astype(np.intp) * R + f.region[fa]) * O + f.origin[fa]
+        d["firms"][t] = K.group_sum(cell, f.weight[fa], S * R * O).reshape(S, R, O)
+        d["firm_entries"][t] = out["entries"]
+        d["relocations"][t] = out["relocations"]
+        d["exits_loss"][t] = out["exits_loss"]
+        d["exits_enforcement"][t] = out["exits_enf"]
+        outward = out["outward"].copy()
+        outward[m.iTW] = 0.0
+        d["tw_outward_investment"][t] = outward
+        d["tw_outward_investment_share_cn"][t] = outward[m.iCN] / outward.sum() if outward.sum() > 0 else 0.0
+        # capability gap and market shares, over firms alive at the market stage
+        key = q.s * O + q.o
+        wsz = q.w * q.size
+        den = K.group_sum(key, wsz, S * O).reshape(S, O)
+        mlc = K.group_sum(key, wsz * f.log_cap[q.ix], S * O).reshape(S, O) / np.where(den > 0, den, 1.0)
+        d["capability_gap"][t] = np.where((den[:, TW_O] > 0) & (den[:, CN_O] > 0), mlc[:, TW_O] - mlc[:, CN_O], 0.0)
+        rev = K.group_sum(key, q.w * out["rev_cur"], S * O).reshape(S, O)
+        tot = rev.sum(axis=1, keepdims=True)
+        d["market_share"][t] = rev / np.where(tot > 0, tot, 1.0)
+        d["rd_centres_tw"][t] = (f.weight * (f.alive & f.rd_centre)).sum()
+        sub = np.zeros(R)
+        sub[m.iCN] = out["mic_spend"].sum()
+        n_centres = d["rd_centres_tw"][t]
+        sub[m.iTW] = (
+            out["tw_credit_spend"].sum()
+            + out["retention_spend"]
+            + self.p.schedule.rd_hub_subsidy[t] * n_centres
+            + out["nsp_sub"].sum()
+        )
+        d["subsidy_spend"][t] = sub
+        d["compliance_spend"][t] = K.group_sum(q.r, out["cost_compliance"], R)
+        d["fines"][t] = K.group_sum(q.r, out["fines"], R)
+        d["emissions"][t] = K.group_sum(q.r, out["emissions"], R)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One long table: a row per quarter x indicator x dimension cell (plus totals)."""
+        p = self.p
+        T = p.n_quarters
+        quarters = np.asarray(p.quarters, dtype=object)
+        parts = []
+        for ind in INDICATORS:
+            arr = self.data[ind.name].reshape(T, -1)
+            shape = [len(self.labels[dim]) for dim in ind.dims]
+            cols = {"sector": ["all"], "region": ["all"], "origin": ["all"]}
+            grids = np.meshgrid(*[np.asarray(self.labels[dim], dtype=object) for dim in ind.dims], indexing="ij")
+            n = int(np.prod(shape)) if shape else 1
+            for dim, g in zip(ind.dims, grids, strict=True):
+                cols[dim] = g.ravel()
+            frame = {
+                "quarter": np.repeat(quarters, n),
+                "indicator": ind.name,
+                "sector": np.tile(np.broadcast_to(np.asarray(cols["sector"], dtype=object), n), T),
+                "region": np.tile(np.broadcast_to(np.asarray(cols["region"], dtype=object), n), T),
+                "origin": np.tile(np.broadcast_to(np.asarray(cols["origin"], dtype=object), n), T),
+                "value": arr.ravel(),
+            }
+            parts.append(pd.DataFrame(frame))
+            if ind.dims and ind.kind in ("stock", "flow"):
+                parts.append(pd.DataFrame({
+                    "quarter": quarters, "indicator": ind.name, "sector": "all", "region": "all",
+                    "origin": "all", "value": arr.sum(axis=1),
+                }))
+        df = pd.concat(parts, ignore_index=True)
+        df.insert(1, "scenario", p.scenario)
+        df.insert(2, "seed", np.int64(p.seed))
+        df = df[COLUMNS]
+        for c in ("quarter", "scenario", "indicator", "sector", "region", "origin"):
+            df[c] = df[c].astype("string")
+        return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(drop=True)
