@@ -131,6 +131,19 @@ def choose(prob: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(k, prob.shape[-1] - 1)
 
 
+def choose_grouped(prob: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Like :func:`choose` when every agent of a group faces the same probabilities.
+
+    ``prob`` is (G, A) by group; ``group`` (n,) holds each agent's row. The loop runs over
+    the A alternatives (a handful), never over agents.
+    """
+    cdf = np.cumsum(prob, axis=-1)
+    k = np.zeros(len(group), dtype=np.intp)
+    for a in range(prob.shape[-1] - 1):
+        k += u >= cdf[group, a]
+    return k
+
+
 def logistic(x: np.ndarray | float) -> np.ndarray:
     """1 / (1 + exp(-x))."""
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))

@@ -4,19 +4,22 @@
 
 1. ``policy_levels``     - instrument levels at t (schedule + Taiwan's response rule)
 2. ``labour_market``     - skilled wages and employment chances by sector x region
-3. ``market``            - demand, market shares and revenue (every region, for choices)
-4. ``costs_and_profit``  - wages, compliance, inspections, fines, subsidies, profit
+3. ``market``            - demand, market shares, revenue and expected profit
+4. ``costs_and_profit``  - demand shocks, random inspections, fines and shutdowns
 5. ``investment``        - R&D -> capability, abatement, automation, capacity
-6. ``location_review``   - firms' multinomial-logit location choice; R&D centres
-7. ``exit_and_entry``    - loss and enforcement exits; Poisson entry
-8. ``professionals``     - review, logit choice of region, demography
-9. ``record``            - indicators of the quarter
+6. ``location_review``   - firms' multinomial-logit location choice
+7. ``rd_centres``        - foreign firms open or close R&D centres in Taiwan
+8. ``exit_and_entry``    - loss and enforcement exits; Poisson entry
+9. ``professionals``     - review, logit choice of region, demography
+10. ``record``           - indicators of the quarter
 
-Every phase works on whole arrays; there is no Python loop over agents.
+Every phase works on whole arrays; there is no Python loop over agents. Within a
+phase, every decision reads the state as it was before the phase.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +28,7 @@ from crossstrait_sim import kernels as K
 from crossstrait_sim.parameters import CN_O, FOREIGN_O, TW_O, Params
 from crossstrait_sim.results import Recorder
 from crossstrait_sim.state import Firms, Professionals, apportion
+from crossstrait_sim.steady_state import calibrate_start
 from crossstrait_sim.streams import make_streams
 
 
@@ -33,28 +37,80 @@ class Labour:
     """Labour-market state of a quarter, arrays of shape (S, R)."""
 
     wage: np.ndarray  # USD m per person-quarter (firms' cost of a skilled worker)
+    prof_wage: np.ndarray  # USD m per person-quarter earned by a Taiwanese professional
     employment: np.ndarray  # employment chance of a Taiwanese professional
     fill: np.ndarray  # skilled supply / demand relative to the start, capped at 1
     supply_tw: np.ndarray  # Taiwanese professionals (persons)
 
 
 @dataclass
+class Market:
+    """Market context of a quarter: tables by cell (sector, region, origin), raveled, and revenue
+    per unit of attraction by sector. Firms read their row of a table with their cell index."""
+
+    fixed: np.ndarray  # fixed cost per unit capacity, before automation
+    wage: np.ndarray  # skilled wage bill per unit capacity
+    compl: np.ndarray  # compliance cost per unit capacity per unit unabated pollution
+    abate: np.ndarray  # abatement cost per unit capacity per unit abatement squared
+    var: np.ndarray  # materials, energy and carbon per unit revenue
+    var_wage: np.ndarray  # var + wage: the part of unit cost that is the same for every firm of a cell
+    keep0: np.ndarray  # 1 - var - R&D intensity + New Southbound support (share of revenue kept before subsidies)
+    price: np.ndarray  # world-market price factor (tariffs, pandemic) of plants in the region
+    shift: np.ndarray  # site productivity + New Southbound access, in competitiveness units
+    elig: np.ndarray  # eligibility for the CN procurement market (0-1)
+    mic: np.ndarray  # MIC2025 eligibility before the pilot-city condition (0-1)
+    credit: np.ndarray  # Taiwan's R&D tax credit rate where it applies
+    rd: np.ndarray  # R&D intensity
+    nsp: np.ndarray  # New Southbound support per unit revenue
+    fine: np.ndarray  # expected fine per unit capacity of a plant in breach
+    breach_at: np.ndarray  # unabated share above which a plant is in breach
+    pilot_share: np.ndarray  # chance that a new site is in a pilot city
+    per_att_world: np.ndarray  # (S,) world demand / total attraction
+    per_att_proc: np.ndarray  # (S,) CN procurement demand / total eligible attraction
+
+
+@dataclass
+class Econ:
+    """Economics of some firms at some candidate regions (arrays of one shape)."""
+
+    att: np.ndarray  # attraction: capacity x exp(z / sigma)
+    elig: np.ndarray  # eligibility for the CN procurement market (0-1)
+    price: np.ndarray
+    keep: np.ndarray  # share of revenue left after variable costs, net R&D and revenue subsidies
+    cost_cap: np.ndarray  # costs per unit capacity (fixed, wages, compliance, abatement, expected fines)
+    compl_cap: np.ndarray  # compliance + abatement cost per unit capacity
+    exp_fine_cap: np.ndarray  # expected fines per unit capacity
+    sub_rate: np.ndarray  # subsidy per unit R&D
+    mic_elig: np.ndarray  # MIC2025 eligibility (0-1)
+    nsp_rate: np.ndarray  # New Southbound support per unit revenue
+
+
+@dataclass
 class Quarter:
-    """What the phases of one quarter pass to each other (alive firms only)."""
+    """Alive firms at the start of the quarter and what the phases pass on."""
 
     ix: np.ndarray  # slot indices of alive firms
     s: np.ndarray
     r: np.ndarray
     o: np.ndarray
+    cell: np.ndarray  # (sector x R + region) x O + origin
     w: np.ndarray
     size: np.ndarray
-    revenue: np.ndarray  # (n, R) revenue per real firm in each region
-    margin: np.ndarray  # (n, R) expected profit / capacity in each region
-    rd: np.ndarray  # R&D spend at the current location
-    sub_rate: np.ndarray  # subsidy per unit R&D at the current location
-    mic_elig: np.ndarray  # MIC2025 eligibility at the current location (0-1)
-    profit: np.ndarray  # realised profit at the current location
-    shut: np.ndarray  # shutdown orders
+    log_cap: np.ndarray
+    abatement: np.ndarray
+    automation: np.ndarray
+    pilot: np.ndarray
+    market: Market | None = None
+    revenue: np.ndarray | None = None
+    margin: np.ndarray | None = None  # expected profit / capacity at the current location
+    rd: np.ndarray | None = None
+    sub_rate: np.ndarray | None = None
+    mic_elig: np.ndarray | None = None
+    profit: np.ndarray | None = None  # realised profit
+    shut: np.ndarray | None = None  # shutdown orders
+    mean_log_cap: np.ndarray | None = None  # (S, O) capacity-weighted mean log capability
+    cell_now: np.ndarray | None = None  # cell after the location review
+    cap_so: np.ndarray | None = None  # (S, O) capacity of real firms
 
 
 class VectorizedModel:
@@ -74,17 +130,21 @@ class VectorizedModel:
         self.firms = self._init_firms()
         self.prof = self._init_professionals()
         self.retention_extra = 0.0
+        self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(params)
         self.agent_steps = 0
-        self._calibrate_labour_market()
         self.out: dict[str, np.ndarray | float] = {}
+        self.firm_agents, self.firm_count = self.count_firms()  # by cell, updated incrementally
+        self.talent_count = self.count_professionals()  # agents by (S, R), updated incrementally
+        self.talent = self.talent_count * self.prof_weight  # persons by (S, R)
+        calibrate_start(self)
 
     # ------------------------------------------------------------------ init
     def _init_firms(self) -> Firms:
         p, rng = self.p, self.rng["init_firms"]
         n_cell = np.where(p.firm_counts > 0, np.maximum(1, np.rint(p.firm_counts * p.scale)), 0).astype(np.int64)
         n = int(n_cell.sum())
-        f = Firms.allocate(int(np.ceil(n * p.population.capacity_headroom)))
+        f = Firms.allocate(int(np.ceil(n * p.population.firm_slots)))
         sector_w = p.demand0 / p.demand0.sum()  # firms split over sectors like demand (assumed)
         o_list, r_list, s_list, w_list = [], [], [], []
         for o in range(self.O):  # loops over the config table's cells, not agents
@@ -92,8 +152,7 @@ class VectorizedModel:
                 k = int(n_cell[o, r])
                 if k == 0:
                     continue
-                per_s = apportion(k, sector_w)
-                s_list.append(np.repeat(np.arange(self.S), per_s))
+                s_list.append(np.repeat(np.arange(self.S), apportion(k, sector_w)))
                 o_list.append(np.full(k, o))
                 r_list.append(np.full(k, r))
                 w_list.append(np.full(k, p.firm_counts[o, r] / k))
@@ -105,14 +164,16 @@ class VectorizedModel:
         f.weight[sl] = np.concatenate(w_list)
         sig = p.population.firm_size_sigma
         raw = p.size_mean[f.origin[sl]] * np.exp(sig * rng.standard_normal(n) - sig**2 / 2)
-        # capacity of each sector sums to its 2010Q1 demand (market clears at the start)
+        # capacity of each sector starts at its demand; steady_state rescales it to the target margin
         tot = K.group_sum(f.sector[sl], raw * f.weight[sl], self.S)
         f.size[sl] = raw * (p.demand0 / tot)[f.sector[sl]]
-        f.log_cap[sl] = np.log(p.capability0[f.sector[sl], f.origin[sl]])
-        enf0 = p.schedule.enforcement[0]
+        f.log_cap[sl] = np.log(p.capability0[f.sector[sl], f.origin[sl]]) + (
+            p.population.capability_sigma * rng.standard_normal(n)
+        )
         b = p.behaviour.abatement
         f.abatement[sl] = K.abatement_target(
-            p.pollution[f.sector[sl]], enf0[f.region[sl]], b.compliance_rate, b.cost, b.emission_limit
+            p.pollution[f.sector[sl]], p.schedule.enforcement[0][f.region[sl]], b.compliance_rate, b.cost,
+            b.emission_limit,
         )
         f.pilot[sl] = rng.random(n) < p.pilot_share[f.region[sl]]
         f.age[sl] = rng.integers(0, 80, n)
@@ -121,11 +182,7 @@ class VectorizedModel:
         if len(foreign) and p.population.rd_centres_tw > 0:
             k = min(len(foreign), int(np.rint(p.population.rd_centres_tw / f.weight[foreign].mean())))
             f.rd_centre[rng.permutation(foreign)[:k]] = True
-        # mean size of one real firm by (sector, origin), used for entrants
-        cnt = K.group_sum(f.sector[sl] * self.O + f.origin[sl], f.weight[sl], self.S * self.O)
-        tot = K.group_sum(f.sector[sl] * self.O + f.origin[sl], f.weight[sl] * f.size[sl], self.S * self.O)
-        self.entrant_size = np.where(cnt > 0, tot / np.maximum(cnt, 1e-12), 0.0).reshape(self.S, self.O)
-        agents_o = np.array([n_cell[o].sum() for o in range(self.O)])
+        agents_o = n_cell.sum(axis=1)
         self.entrant_weight = np.where(agents_o > 0, p.firm_counts.sum(axis=1) / np.maximum(agents_o, 1), 1.0)
         return f
 
@@ -135,97 +192,134 @@ class VectorizedModel:
         n = max(1, int(np.rint(total * p.scale)))
         self.prof_weight = total / n
         per_r = apportion(n, p.prof_counts)
-        pr = Professionals.allocate(int(np.ceil(n * p.population.capacity_headroom)))
+        pr = Professionals.allocate(int(np.ceil(n * p.population.professional_slots)))
         regions, sectors = [], []
         for r in range(self.R):  # loop over table cells, not agents
-            per_s = apportion(int(per_r[r]), p.prof_share)
             regions.append(np.full(per_r[r], r))
-            sectors.append(np.repeat(np.arange(self.S), per_s))
+            sectors.append(np.repeat(np.arange(self.S), apportion(int(per_r[r]), p.prof_share)))
         sl = slice(0, n)
         pr.alive[sl] = True
         pr.region[sl] = np.concatenate(regions)
         pr.sector[sl] = np.concatenate(sectors)
         pr.stage[sl] = K.choose(np.broadcast_to(p.stage_shares, (n, 3)), rng.random(n))
-        pr.time_abroad[sl] = np.where(pr.region[sl] != self.iTW, rng.integers(0, 40, n), 0)
+        pr.left_tw[sl] = np.where(pr.region[sl] != self.iTW, -rng.integers(0, 40, n), 0)
         self.prof_agents0 = n
         return pr
 
-    def _labour_demand(self, m31: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Skilled-labour demand (all and for Taiwanese) and Taiwanese supply by (S, R)."""
-        p, f, pr = self.p, self.firms, self.prof
+    # ------------------------------------------------------------ aggregates
+    def count_firms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Firm agents and real firms by cell (sector, region, origin), counted from the arrays
+        (the step keeps ``firm_agents`` and ``firm_count`` up to date)."""
+        f = self.firms
         a = f.alive
-        s, r, o = f.sector[a], f.region[a], f.origin[a]
-        need = f.weight[a] * p.talent_intensity[s] * f.size[a]
-        cell = s * self.R + r
-        n = self.S * self.R
-        d_all = K.group_sum(cell, need, n)
-        hire = p.hire_weight[o, r] * (1.0 + m31 * p.policy.measures31.job_access * ((o == CN_O) & (r == self.iCN)))
-        d_tw = K.group_sum(cell, need * hire, n)
+        cell = (f.sector[a].astype(np.intp) * self.R + f.region[a]) * self.O + f.origin[a]
+        n = self.S * self.R * self.O
+        return np.bincount(cell, minlength=n), K.group_sum(cell, f.weight[a], n)
+
+    def count_professionals(self) -> np.ndarray:
+        """Agents by (sector, region), counted from the arrays (the step keeps ``talent_count`` up to date)."""
+        pr = self.prof
+        a = pr.alive
+        cnt = np.bincount(pr.sector[a].astype(np.intp) * self.R + pr.region[a], minlength=self.S * self.R)
+        return cnt.reshape(self.S, self.R)
+
+    def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:
+        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese."""
+        p, f = self.p, self.firms
+        S, R, O = self.S, self.R, self.O
+        cell3 = (q.s * R + q.r) * O + q.o
+        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * p.talent_intensity[:, None, None]
+        hire = np.broadcast_to(p.hire_weight.T, (S, R, O)).copy()  # Taiwanese share of hires by origin x region
+        hire[:, self.iCN, CN_O] *= 1.0 + m31 * p.policy.measures31.job_access
         # staff of foreign R&D centres in Taiwan, Taiwanese by assumption
-        staff = f.weight[a] * f.rd_centre[a] * p.behaviour.rd_centres.staff
-        centre = K.group_sum(s * self.R + self.iTW, staff, n)
-        a2 = pr.alive
-        supply = K.group_sum(pr.sector[a2] * self.R + pr.region[a2], np.full(a2.sum(), self.prof_weight), n)
-        return (
-            (d_all + centre).reshape(self.S, self.R),
-            (d_tw + centre).reshape(self.S, self.R),
-            supply.reshape(self.S, self.R),
-        )
+        centres = K.group_sum(q.s, q.w * f.rd_centre[q.ix], S) * p.behaviour.rd_centres.staff
+        d_all, d_tw = need.sum(axis=2), (need * hire).sum(axis=2)
+        d_all[:, self.iTW] += centres
+        d_tw[:, self.iTW] += centres
+        return d_all, d_tw
 
-    def _calibrate_labour_market(self) -> None:
-        """Anchor the labour market at the start (documented in docs/ODD.md, Initialization).
+    def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
+        """Pay of a Taiwanese professional by (S, R).
 
-        Local (non-modelled) skilled supply fills whatever firms need beyond the
-        employed Taiwanese; the Taiwanese hiring scale makes the 2010Q1 employment
-        chance equal ``employment_rate0`` in every cell; wages start at their base.
+        Abroad: the larger of the local skilled wage and an expatriate package (the
+        local base x ``expat_premium`` at the start, indexed to Taiwan's wage growth).
         """
-        e0 = self.p.behaviour.professionals.employment_rate0
-        d_all, d_tw, s_tw = self._labour_demand(0.0)
-        self.local_supply0 = np.maximum(d_all - e0 * s_tw, 0.0)
-        self.hire_scale = np.where(d_tw > 0, e0 * s_tw / np.where(d_tw > 0, d_tw, 1.0), 1.0)
-        s_all = self.local_supply0 + s_tw
-        self.tight0 = np.where((d_all > 0) & (s_all > 0), d_all / np.where(s_all > 0, s_all, 1.0), 1.0)
-        self.fill0 = np.where((d_all > 0) & (s_all > 0), s_all / np.where(d_all > 0, d_all, 1.0), 1.0)
-        self.supply_tw0 = s_tw
+        p = self.p
+        expat = (
+            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :]
+            * p.schedule.wage_factor[t][self.iTW]
+        )
+        out = np.maximum(local, expat)
+        out[:, self.iTW] = local[:, self.iTW]
+        return out
+
+    def prof_utility(self, lab: Labour, m31: float, retention: float, pandemic: float) -> np.ndarray:
+        """Utility of working in each region, by sector and current region: (S, from, to)."""
+        p = self.p
+        b = p.behaviour.professionals
+        base = b.beta_wage * np.log(lab.prof_wage * lab.employment) + self.amenity[None, :]
+        base[:, self.iCN] += p.policy.measures31.individual_utility * m31
+        base[:, self.iTW] += retention
+        mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
+        return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """Advance one quarter."""
+        """Advance one quarter.
+
+        Professionals read only the quarter's opening labour market and firms never read
+        what professionals do within the quarter, so with ``engine.threads=2`` the
+        professionals' phase runs beside the firms' phases (numpy releases the GIL).
+        Each phase has its own random streams and state: results are identical either way.
+        """
         lv = self.policy_levels()
-        lab = self.labour_market(lv)
-        q = self.market(lv, lab)
-        self.costs_and_profit(lv, lab, q)
+        q = self.alive_firms()
+        lab = self.labour_market(lv, q)
+        n_prof = int(self.talent_count.sum())
+        pending = self._pool.submit(self.professionals, lv, lab) if self._pool is not None else None
+        self.market(lv, lab, q)
+        self.costs_and_profit(lv, q)
         self.investment(lv, lab, q)
-        self.location_review(lv, q)
+        self.location_review(lv, lab, q)
         self.rd_centres(lv, lab)
         self.exit_and_entry(lv, q)
-        self.professionals(lv, lab)
+        if pending is None:
+            self.professionals(lv, lab)
+        else:
+            pending.result()
         self.record(lv, q)
-        self.agent_steps += int(self.firms.alive.sum() + self.prof.alive.sum())
+        self.agent_steps += len(q.ix) + n_prof
         self.t += 1
 
     def run(self) -> VectorizedModel:
         """Run every quarter of the horizon."""
-        for _ in range(self.p.n_quarters):
-            self.step()
+        threads = self.p.threads
+        self._pool = ThreadPoolExecutor(max_workers=1) if threads > 1 else None
+        try:
+            for _ in range(self.p.n_quarters):
+                self.step()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._pool = None
         return self
 
     # 1. policy levels --------------------------------------------------------
-    def policy_levels(self) -> dict[str, float | np.ndarray]:
+    def policy_levels(self) -> dict:
         """Instrument levels at t; Taiwan's retention adds its response-rule increment."""
         sc, t = self.p.schedule, self.t
-        lv = {k: getattr(sc, k)[t] for k in sc.__dataclass_fields__ if k not in ("demand",)}
-        lv["demand"] = sc.demand[t]
+        lv = {k: getattr(sc, k)[t] for k in sc.__dataclass_fields__}
         lv["retention_total"] = float(sc.retention[t] + self.retention_extra * sc.retention_on[t])
         lv["export_demand_cut"] = float(sc.pandemic[t] * self.p.policy.pandemic.export_demand_cut)
         return lv
 
     # 2. labour market --------------------------------------------------------
-    def labour_market(self, lv: dict) -> Labour:
+    def labour_market(self, lv: dict, q: Quarter) -> Labour:
         """Wages rise with skilled demand / supply; employment chance follows Taiwanese demand."""
         p, t = self.p, self.t
         b = p.behaviour.professionals
-        d_all, d_tw, s_tw = self._labour_demand(float(lv["m31"]))
+        d_all, d_tw = self._labour_demand(q, float(lv["m31"]))
+        s_tw = self.talent
         s_all = self.local_supply0 * p.schedule.supply_factor[t][None, :] + s_tw
         tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
         base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
@@ -233,95 +327,162 @@ class VectorizedModel:
         emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
         fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
         fill = np.minimum(1.0, fill_now / self.fill0)
-        return Labour(wage=wage, employment=emp, fill=fill, supply_tw=s_tw)
+        return Labour(wage=wage, prof_wage=self.prof_wage(wage, t), employment=emp, fill=fill, supply_tw=s_tw)
 
     # 3. market ---------------------------------------------------------------
-    def market(self, lv: dict, lab: Labour) -> Quarter:
-        """Revenue of every alive firm in every region (current denominators)."""
-        p, f, t = self.p, self.firms, self.t
+    def alive_firms(self) -> Quarter:
+        """Gather the alive firms' state at the start of the quarter."""
+        f = self.firms
         ix = np.flatnonzero(f.alive)
         s, r, o = f.sector[ix].astype(np.intp), f.region[ix].astype(np.intp), f.origin[ix].astype(np.intp)
-        w, size = f.weight[ix], f.size[ix]
-        n, R = len(ix), self.R
-        rows = np.arange(n)
-        bh = p.behaviour
-        enf = lv["enforcement"][None, :]
-        pol = p.pollution[s][:, None]
-        abat = f.abatement[ix]
-        fixed = p.fixed_cost_rate[s][:, None] * p.schedule.fixed_factor[t][None, :]
-        fixed = fixed * (1.0 - bh.automation.labour_saving * f.automation[ix])[:, None]
-        wagebill = p.talent_intensity[s][:, None] * lab.wage[s, :]
-        compl = K.compliance_cost(pol, enf, abat[:, None], 1.0, bh.abatement.compliance_rate)
-        abat_c = K.abatement_cost(p.pollution[s], abat, 1.0, bh.abatement.cost)[:, None]
-        is_cn = np.arange(R)[None, :] == self.iCN
-        carbon = lv["carbon_price"] * p.carbon_intensity[s][:, None] / 1e6 * is_cn
-        var_cost = p.material_share[s][:, None] + carbon  # per unit revenue
-        uc = K.unit_cost(var_cost, fixed, wagebill, compl + abat_c)
-        tw_sea = (o == TW_O)[:, None] & (np.arange(R)[None, :] == self.iSEA)
-        access = p.policy.tw_new_southbound.access * lv["nsp"] * tw_sea
-        z = K.competitiveness(f.log_cap[ix][:, None], uc, access, bh.market.eta)
-        att = size[:, None] * np.exp(z / bh.market.sigma)
-        # eligibility for the CN procurement / concession market (31 measures items 4-6)
-        elig_cn = np.where(o == CN_O, 1.0, np.where(o == TW_O, p.policy.measures31.procurement_access * lv["m31"], 0.0))
-        elig = is_cn * elig_cn[:, None]
-        price = 1.0 - p.export_share[s][:, None] * (lv["tariff"] + lv["export_demand_cut"]) * is_cn
-        att_cur, elig_cur = att[rows, r], elig[rows, r]
-        den_w = K.group_sum(s, w * att_cur, self.S)
-        den_p = K.group_sum(s, w * att_cur * elig_cur, self.S)
+        return Quarter(
+            ix=ix, s=s, r=r, o=o, cell=(s * self.R + r) * self.O + o,
+            w=f.weight[ix], size=f.size[ix], log_cap=f.log_cap[ix], abatement=f.abatement[ix],
+            automation=f.automation[ix], pilot=f.pilot[ix],
+        )
+
+    def cost_tables(self, lv: dict, lab: Labour) -> Market:
+        """Cell tables of the quarter; demand per unit attraction is filled in by ``market``."""
+        p, t, bh = self.p, self.t, self.p.behaviour
+        S, R, O = self.S, self.R, self.O
+        shape = (S, R, O)
+        reg = np.arange(R)
+        is_cn, is_tw = (reg == self.iCN)[None, :, None], (reg == self.iTW)[None, :, None]
+        tw_sea = ((reg == self.iSEA)[:, None] & (np.arange(O) == TW_O)[None, :])[None, :, :]
+        enf = lv["enforcement"][None, :, None]
+        pol = p.pollution[:, None, None]
+        pe = pol * enf
+
+        def cells(x: np.ndarray | float) -> np.ndarray:
+            return np.broadcast_to(x, shape).ravel().copy()
+
+        limit = bh.abatement.emission_limit
+        var = cells(p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn)
+        wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
+        rd = cells(p.rd_intensity[:, None, None])
+        nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
+        return Market(
+            fixed=cells(p.fixed_cost_rate[:, None, None] * p.schedule.fixed_factor[t][None, :, None]),
+            wage=wage,
+            compl=cells(bh.abatement.compliance_rate * pe),
+            abate=cells(bh.abatement.cost * pol / 2.0),
+            var=var,
+            var_wage=var + wage,
+            keep0=1.0 - var - rd + nsp,
+            price=cells(1.0 - p.export_share[:, None, None] * (lv["tariff"] + lv["export_demand_cut"]) * is_cn),
+            shift=cells(self.site + p.policy.tw_new_southbound.access * lv["nsp"] * tw_sea),
+            # CN procurement / concession market: CN firms; TW firms under the 31 measures (items 4-6)
+            elig=cells(is_cn * np.array([p.policy.measures31.procurement_access * lv["m31"], 1.0, 0.0])[None, None, :]),
+            # MIC2025: priority sector in CN, CN origin or TW origin under equal treatment (x pilot city)
+            mic=cells(is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]),
+            credit=cells(p.policy.tw_base.rd_tax_credit * is_tw),
+            rd=rd,
+            nsp=nsp,
+            fine=cells(bh.abatement.inspection_rate * bh.abatement.fine_rate * enf),
+            breach_at=cells(np.where(pe > 0, limit / np.where(pe > 0, pe, 1.0), np.inf)),
+            pilot_share=cells(p.pilot_share[None, :, None]),
+            per_att_world=np.zeros(S),
+            per_att_proc=np.zeros(S),
+        )
+
+    def evaluate(self, lv: dict, q: Quarter, mk: Market, j: np.ndarray | None, rc: np.ndarray) -> Econ:
+        """Economics of alive-firm rows ``j`` (``None``: all) if located in regions ``rc``.
+
+        ``rc`` is (m,) for one region per firm, or (R, 1) for every region (results (R, m):
+        regions along the first axis keep the long axis contiguous, which numpy runs fast).
+
+        Expected values: fines at their expected rate; a site in CN is in a pilot city
+        with the region's ``pilot_share`` unless it is the firm's current site.
+        """
+        bh = self.p.behaviour
+        two = rc.ndim == 2
+
+        def col(a: np.ndarray) -> np.ndarray:
+            b = a if j is None else a[j]
+            return b[None, :] if two else b
+
+        c = (col(q.s) * self.R + rc) * self.O + col(q.o)  # cell index
+        auto, abat = col(q.automation), col(q.abatement)
+        unabated = 1.0 - abat
+        fixed = mk.fixed[c] * (1.0 - bh.automation.labour_saving * auto)
+        compl_cap = mk.compl[c] * unabated + mk.abate[c] * (abat * abat)
+        uc = K.unit_cost(mk.var_wage[c], fixed, 0.0, compl_cap)
+        z = K.competitiveness(col(q.log_cap) + mk.shift[c], uc, 0.0, bh.market.eta)
+        att = col(q.size) * np.exp(z * (1.0 / bh.market.sigma))
+        pilot = col(q.pilot) if not two else np.where(rc == col(q.r), col(q.pilot), mk.pilot_share[c])
+        mic = mk.mic[c] * pilot
+        sub_rate = lv["mic_rate"] * mic + mk.credit[c]
+        exp_fine = mk.fine[c] * (unabated > mk.breach_at[c])
+        return Econ(
+            att=att, elig=mk.elig[c], price=mk.price[c],
+            keep=mk.keep0[c] + mk.rd[c] * sub_rate,
+            cost_cap=fixed + mk.wage[c] + compl_cap + exp_fine,
+            compl_cap=compl_cap, exp_fine_cap=exp_fine, sub_rate=sub_rate, mic_elig=mic, nsp_rate=mk.nsp[c],
+        )
+
+    def revenue(self, q: Quarter, mk: Market, j: np.ndarray | None, e: Econ) -> np.ndarray:
+        """Revenue per real firm: its share of world demand (at its price) and of CN procurement."""
+        s = q.s if j is None else q.s[j]
+        if e.att.ndim == 2:
+            s = s[None, :]
+        return e.att * (mk.per_att_world[s] * e.price + mk.per_att_proc[s] * e.elig)
+
+    def margins(self, lv: dict, q: Quarter, j: np.ndarray) -> np.ndarray:
+        """Expected profit per unit capacity of rows ``j`` in every region: (m, R)."""
+        rc = np.arange(self.R)[:, None]
+        e = self.evaluate(lv, q, q.market, j, rc)
+        rev = self.revenue(q, q.market, j, e)
+        return ((rev * e.keep) / q.size[j][None, :] - e.cost_cap).T
+
+    def market(self, lv: dict, lab: Labour, q: Quarter) -> Quarter:
+        """Market shares by a logit of competitiveness; revenue and expected profit at the current site."""
+        p = self.p
+        mk = self.cost_tables(lv, lab)
+        e = self.evaluate(lv, q, mk, None, q.r)
+        den_w = K.group_sum(q.s, q.w * e.att, self.S)
+        den_p = K.group_sum(q.s, q.w * e.att * e.elig, self.S)
         dem = lv["demand"]
         d_proc = dem * p.proc_share * (1.0 + lv["healthy"] * p.health_market + lv["green_boost"] * p.green_market)
         d_world = dem * (1.0 - p.proc_share)
-        rev = (
-            np.where(den_w[s] > 0, d_world[s] / np.where(den_w[s] > 0, den_w[s], 1.0), 0.0)[:, None] * att * price
-            + np.where(den_p[s] > 0, d_proc[s] / np.where(den_p[s] > 0, den_p[s], 1.0), 0.0)[:, None] * att * elig
-        )
-        # subsidies: MIC2025 for priority sectors in pilot cities (CN firms; TW firms under equal treatment)
-        pilot = np.where(r == self.iCN, f.pilot[ix], 0.0)
-        pilot_prob = np.where(r[:, None] == np.arange(R)[None, :], pilot[:, None], p.pilot_share[None, :])
-        origin_ok = np.where(o == CN_O, 1.0, np.where(o == TW_O, lv["equal_treatment"], 0.0))
-        mic_elig = is_cn * p.mic_priority[s][:, None] * pilot_prob * origin_ok[:, None]
-        is_tw = np.arange(R)[None, :] == self.iTW
-        sub_rate = lv["mic_rate"] * mic_elig + p.policy.tw_base.rd_tax_credit * is_tw
-        rd = p.rd_intensity[s][:, None] * rev
-        nsp_sub = p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea * rev
-        breach = K.non_compliant(pol, abat[:, None], enf, bh.abatement.emission_limit)
-        exp_fine = bh.abatement.inspection_rate * enf * bh.abatement.fine_rate * breach
-        profit = (
-            rev * (1.0 - var_cost - p.rd_intensity[s][:, None])
-            - size[:, None] * (fixed + wagebill + compl + abat_c + exp_fine)
-            + rd * sub_rate
-            + nsp_sub
-        )
-        margin = profit / size[:, None]
+        mk.per_att_world = np.where(den_w > 0, d_world / np.where(den_w > 0, den_w, 1.0), 0.0)
+        mk.per_att_proc = np.where(den_p > 0, d_proc / np.where(den_p > 0, den_p, 1.0), 0.0)
+        rev = self.revenue(q, mk, None, e)
+        q.market, q.revenue = mk, rev
+        q.profit = rev * e.keep - q.size * e.cost_cap
+        q.margin = q.profit / q.size
+        q.rd = p.rd_intensity[q.s] * rev
+        q.sub_rate, q.mic_elig = e.sub_rate, e.mic_elig
         self.out.update(
-            cost_compliance=(compl + abat_c)[rows, r] * size * w,
-            nsp_sub=nsp_sub[rows, r] * w,
-            rev_cur=rev[rows, r],
-            exp_fine=exp_fine[rows, r] * size,
-            mic_spend=rd[rows, r] * lv["mic_rate"] * mic_elig[rows, r] * w,
-            tw_credit_spend=rd[rows, r] * p.policy.tw_base.rd_tax_credit * is_tw[0, r] * w,
-            emissions=p.pollution[s] * (1.0 - abat) * size * w,
+            k1=e.keep,
+            exp_fine=e.exp_fine_cap * q.size,
+            cost_compliance=e.compl_cap * q.size * q.w,
+            nsp_sub=e.nsp_rate * rev * q.w,
+            mic_spend=q.rd * lv["mic_rate"] * e.mic_elig * q.w,
+            tw_credit_spend=q.rd * p.policy.tw_base.rd_tax_credit * (q.r == self.iTW) * q.w,
+            emissions=p.pollution[q.s] * (1.0 - q.abatement) * q.size * q.w,
         )
-        return Quarter(
-            ix=ix, s=s, r=r, o=o, w=w, size=size, revenue=rev, margin=margin,
-            rd=rd[rows, r], sub_rate=sub_rate[rows, r], mic_elig=mic_elig[rows, r],
-            profit=profit[rows, r], shut=np.zeros(n, dtype=bool),
-        )
+        return q
 
-    # 4. costs, inspections and profit ----------------------------------------
-    def costs_and_profit(self, lv: dict, lab: Labour, q: Quarter) -> None:
-        """Random inspections replace expected fines by actual fines and shutdown orders."""
+    # 4. shocks, inspections and realised profit -------------------------------
+    def costs_and_profit(self, lv: dict, q: Quarter) -> None:
+        """A transitory demand shock; random inspections replace expected fines by fines and shutdowns."""
         p, f = self.p, self.firms
         b = p.behaviour.abatement
         cap = f.capacity
-        rng = self.rng["inspection"]
-        u_insp, u_shut = rng.random(cap)[q.ix], rng.random(cap)[q.ix]
+        u = self.rng["inspection"].random(cap)[q.ix]
         enf = lv["enforcement"][q.r]
-        breach = K.non_compliant(p.pollution[q.s], f.abatement[q.ix], enf, b.emission_limit)
-        fined, shut = K.inspections(u_insp, u_shut, np.minimum(1.0, b.inspection_rate * enf), breach, b.shutdown_prob)
+        breach = K.non_compliant(p.pollution[q.s], q.abatement, enf, b.emission_limit)
+        p_insp = np.minimum(1.0, b.inspection_rate * enf)
+        # one uniform: inspected if u < p_insp; then u / p_insp is uniform again for the shutdown draw
+        fined, shut = K.inspections(u, u / np.where(p_insp > 0, p_insp, 1.0), p_insp, breach, b.shutdown_prob)
         fines = b.fine_rate * q.size * fined
-        q.profit = q.profit + self.out["exp_fine"] - fines
-        q.profit = q.profit + p.schedule.rd_hub_subsidy[self.t] * f.rd_centre[q.ix]
+        # transitory demand shock: uniform with mean 0 and standard deviation sigma
+        sig = p.behaviour.firms.demand_shock_sigma
+        shock = (2.0 * np.sqrt(3.0) * sig) * (self.rng["firm_shock"].random(cap)[q.ix] - 0.5)
+        q.profit = q.profit + shock * q.revenue * self.out["k1"] + self.out["exp_fine"] - fines
+        hub = p.schedule.rd_hub_subsidy[self.t]
+        if hub > 0:
+            q.profit = q.profit + hub * f.rd_centre[q.ix]
         q.shut = shut
         self.out["fines"] = fines * q.w
 
@@ -330,70 +491,89 @@ class VectorizedModel:
         """R&D raises capability; abatement follows enforcement; automation; capacity."""
         p, f, t = self.p, self.firms, self.t
         bh = p.behaviour
-        ix, s, r, o, w = q.ix, q.s, q.r, q.o, q.w
+        S, R, O = self.S, self.R, self.O
+        ix, s, r, o, w, c = q.ix, q.s, q.r, q.o, q.w, q.cell
         # capability: R&D (plus subsidy) per unit capacity, talent fill, catch-up to the frontier
-        lc = f.log_cap[ix]
-        key = s * self.O + o
-        cnt = K.group_sum(key, w * q.size, self.S * self.O)
-        mean_lc = np.where(cnt > 0, K.group_sum(key, w * q.size * lc, self.S * self.O) / np.maximum(cnt, 1e-12), -np.inf)
-        frontier = mean_lc.reshape(self.S, self.O).max(axis=1)
-        cut = lv["export_cut"] * p.export_controlled[s] * (o == CN_O)
+        key = s * O + o
+        wsz = w * q.size
+        cnt = K.group_sum(key, wsz, S * O)
+        mean_lc = K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)
+        q.mean_log_cap, q.cap_so = mean_lc.reshape(S, O), cnt.reshape(S, O)  # reused for entrants and record
+        frontier = np.where(cnt > 0, mean_lc, -np.inf).reshape(S, O).max(axis=1)
+        # cell tables (sector, region, origin): talent fill, export-control cut, abatement target, cost pressure
+        shape = (S, R, O)
+        fill_c = np.broadcast_to(lab.fill[:, :, None], shape).ravel()
+        cut_c = np.broadcast_to(
+            lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
+        ).ravel()
+        target_c = np.broadcast_to(K.abatement_target(
+            p.pollution[:, None], lv["enforcement"][None, :], bh.abatement.compliance_rate, bh.abatement.cost,
+            bh.abatement.emission_limit,
+        )[:, :, None], shape).ravel()
+        ff = p.schedule.fixed_factor
+        pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
         x = q.rd * (1.0 + q.sub_rate) / q.size
-        f.log_cap[ix] = lc + K.capability_growth(
-            x, lab.fill[s, r], frontier[s] - lc, bh.capability.theta, bh.capability.alpha,
-            bh.capability.talent_weight, bh.capability.catch_up, cut,
+        f.log_cap[ix] = q.log_cap + K.capability_growth(
+            x, fill_c[c], frontier[s] - q.log_cap, bh.capability.theta, bh.capability.alpha,
+            bh.capability.talent_weight, bh.capability.catch_up, cut_c[c],
         )
         # abatement moves toward its target under current enforcement
-        target = K.abatement_target(
-            p.pollution[s], lv["enforcement"][r], bh.abatement.compliance_rate, bh.abatement.cost,
-            bh.abatement.emission_limit,
-        )
-        f.abatement[ix] += bh.abatement.adjust_speed * (target - f.abatement[ix])
+        f.abatement[ix] = q.abatement + bh.abatement.adjust_speed * (target_c[c] - q.abatement)
         # automation: the alternative to relocation when fixed (labour) costs rise
-        pressure = np.maximum(0.0, p.schedule.fixed_factor[t][r] / p.schedule.fixed_factor[0][r] - 1.0)
         boost = 1.0 + p.policy.mic2025.automation_boost * lv["mic_level"] * q.mic_elig
-        d_auto = np.minimum(1.0, bh.automation.rate * pressure * boost) * (1.0 - f.automation[ix])
-        f.automation[ix] += d_auto
+        d_auto = np.minimum(1.0, bh.automation.rate * pressure_c[c] * boost) * (1.0 - q.automation)
+        f.automation[ix] = q.automation + d_auto
         q.profit = q.profit - bh.automation.cost * d_auto * q.size
         # capacity grows with the margin above target, shrinks below it
-        margin = q.profit / q.size
         fb = bh.firms
-        dlog = np.clip(fb.size_adjust * (margin - fb.target_margin), -fb.size_adjust_max, fb.size_adjust_max)
+        dlog = np.clip(fb.size_adjust * (q.profit / q.size - fb.target_margin), -fb.size_adjust_max, fb.size_adjust_max)
         new_size = q.size * np.exp(dlog)
         f.size[ix] = new_size
         abroad_tw = (o == TW_O) & (r != self.iTW)
         invest = fb.capital_per_capacity * np.maximum(new_size - q.size, 0.0) * w * abroad_tw
         self.out["outward"] = K.group_sum(r, invest, self.R)
-        self.out["automation_spend"] = bh.automation.cost * d_auto * q.size * w
         f.age[ix] += 1
 
-    # 6. location review and R&D centres -------------------------------------
-    def location_review(self, lv: dict, q: Quarter) -> None:
-        """A share of firms compare expected margins by region (multinomial logit)."""
+    # 6. location review -------------------------------------------------------
+    def location_review(self, lv: dict, lab: Labour, q: Quarter) -> None:
+        """A share of firms compare expected margins by region and choose by multinomial logit."""
         p, f = self.p, self.firms
         fb = p.behaviour.firms
-        cap = f.capacity
-        rng = self.rng["firm_location"]
-        u_rev, u_choice, u_pilot = rng.random(cap), rng.random(cap), rng.random(cap)
-        rev_mask = u_rev[q.ix] < fb.review_rate
-        k = np.flatnonzero(rev_mask)
+        uq = self.rng["firm_location"].random(f.capacity)[q.ix]
+        k = np.flatnonzero(uq < fb.review_rate)
         self.out["relocations"] = np.zeros((self.S, self.R, self.O))
+        q.cell_now = q.cell
         if len(k) == 0:
             return
         o, r = q.o[k], q.r[k]
         R = self.R
         move = np.full((len(k), R), fb.move_cost + lv["pandemic"] * p.policy.pandemic.firm_move_cost_add)
-        nsp_cut = p.policy.tw_new_southbound.move_cost_cut * lv["nsp"]
-        move[:, self.iSEA] -= (o == TW_O) * nsp_cut * fb.move_cost
+        move[:, self.iSEA] -= (o == TW_O) * p.policy.tw_new_southbound.move_cost_cut * lv["nsp"] * fb.move_cost
         stay = r[:, None] == np.arange(R)[None, :]
-        util = fb.beta_profit * q.margin[k] + p.home_bias[o] - move * ~stay
-        util = np.where(p.firms_allowed[None, :], util, -np.inf)
-        new_r = K.choose(K.logit_probabilities(util), u_choice[q.ix[k]])
+        util = fb.beta_profit * self.margins(lv, q, k) + self.firm_asc[o] - move * ~stay
+        # one uniform per firm: u < review_rate reviews; v = u / review_rate is uniform given a
+        # review and picks the region; v's position inside the chosen region's probability
+        # interval is uniform again and decides whether the new site is in a pilot city
+        prob = K.logit_probabilities(util)
+        v = uq[k] / fb.review_rate
+        new_r = K.choose(prob, v)
+        cdf = np.cumsum(prob, axis=1)
+        rows = np.arange(len(k))
+        lower = cdf[rows, new_r] - prob[rows, new_r]
+        v_pilot = (v - lower) / np.maximum(prob[rows, new_r], 1e-300)
         movers = new_r != r
         slots = q.ix[k][movers]
         dest = new_r[movers]
         f.region[slots] = dest
-        f.pilot[slots] = u_pilot[slots] < p.pilot_share[dest]
+        f.pilot[slots] = v_pilot[movers] < p.pilot_share[dest]
+        rows_m = k[movers]
+        old_cell = q.cell[rows_m]
+        new_cell = (q.s[rows_m] * R + dest) * self.O + q.o[rows_m]
+        q.cell_now = q.cell.copy()
+        q.cell_now[rows_m] = new_cell
+        n_cells = self.S * R * self.O
+        self.firm_agents += np.bincount(new_cell, minlength=n_cells) - np.bincount(old_cell, minlength=n_cells)
+        self.firm_count += K.group_sum(new_cell, q.w[rows_m], n_cells) - K.group_sum(old_cell, q.w[rows_m], n_cells)
         size, w = q.size[k][movers], q.w[k][movers]
         q.profit[k[movers]] -= fb.relocation_cost_share * size
         tw_abroad = (o[movers] == TW_O) & (dest != self.iTW)
@@ -403,8 +583,9 @@ class VectorizedModel:
         cell = (q.s[k][movers] * self.R + dest) * self.O + o[movers]
         self.out["relocations"] = K.group_sum(cell, w, self.S * self.R * self.O).reshape(self.S, self.R, self.O)
 
+    # 7. R&D centres -----------------------------------------------------------
     def rd_centres(self, lv: dict, lab: Labour) -> None:
-        """Foreign firms open (logit of incentive, TW talent pool, 31-measures access) or close R&D centres in TW."""
+        """Foreign firms open (logit of incentive, TW talent pool, 31-measures access) or close R&D centres."""
         p, f = self.p, self.firms
         b = p.behaviour.rd_centres
         u = self.rng["rd_centres"].random(f.capacity)
@@ -412,46 +593,49 @@ class VectorizedModel:
         pool = lab.supply_tw[:, self.iTW].sum() / self.supply_tw0[:, self.iTW].sum()
         logit = b.intercept + lv["rd_hub"] + b.pool_weight * np.log(max(pool, 1e-9)) + b.access_weight * lv["m31"]
         p_open = b.review_rate * float(K.logistic(logit))
-        close = foreign & f.rd_centre & (u < b.close_rate)
-        open_ = foreign & ~f.rd_centre & (u < p_open)
-        f.rd_centre[close] = False
-        f.rd_centre[open_] = True
+        has = f.rd_centre.copy()
+        f.rd_centre[foreign & has & (u < b.close_rate)] = False
+        f.rd_centre[foreign & ~has & (u < p_open)] = True
+        self.out["rd_centres"] = f.weight[f.rd_centre].sum()
 
-    # 7. exit and entry ------------------------------------------------------
+    # 8. exit and entry ------------------------------------------------------
     def exit_and_entry(self, lv: dict, q: Quarter) -> None:
         """Exit after ``loss_quarters`` losses or a shutdown order; Poisson entry by profitability."""
         p, f = self.p, self.firms
         fb = p.behaviour.firms
+        S, R, O = self.S, self.R, self.O
         ix = q.ix
-        f.profit[ix] = q.profit
-        f.loss_streak[ix] = np.where(q.profit < 0, f.loss_streak[ix] + 1, 0)
+        n_cells = S * R * O
+        streak = np.where(q.profit < 0, f.loss_streak[ix] + 1, 0)
+        f.loss_streak[ix] = streak
         exit_enf = q.shut
-        exit_loss = ~exit_enf & (f.loss_streak[ix] >= fb.loss_quarters)
-        r_now = f.region[ix].astype(np.intp)
-        cell = q.s * self.R + r_now
-        self.out["exits_loss"] = K.group_sum(cell[exit_loss], q.w[exit_loss], self.S * self.R).reshape(self.S, self.R)
-        self.out["exits_enf"] = K.group_sum(cell[exit_enf], q.w[exit_enf], self.S * self.R).reshape(self.S, self.R)
-        dead = ix[exit_enf | exit_loss]
+        exit_loss = ~exit_enf & (streak >= fb.loss_quarters)
+        sr_now = q.cell_now // O  # sector x R + region after relocation
+        self.out["exits_loss"] = K.group_sum(sr_now[exit_loss], q.w[exit_loss], S * R).reshape(S, R)
+        self.out["exits_enf"] = K.group_sum(sr_now[exit_enf], q.w[exit_enf], S * R).reshape(S, R)
+        gone = np.flatnonzero(exit_enf | exit_loss)
+        dead = ix[gone]
         f.alive[dead] = False
         f.rd_centre[dead] = False
+        self.firm_agents -= np.bincount(q.cell_now[gone], minlength=n_cells)
+        self.firm_count -= K.group_sum(q.cell_now[gone], q.w[gone], n_cells)
 
-        # entry: mean per (sector, region, origin) rises with what incumbents of that
-        # origin and sector would earn in that region (their expected margin there)
-        S, R, O = self.S, self.R, self.O
-        key = q.s * O + q.o
+        # entry per (sector, region, origin): mean rises with recent profitability there
+        # (capacity-weighted margin of the cell's incumbents; of the (sector, region) if the cell is empty)
         wsz = q.w * q.size
-        den = K.group_sum(key, wsz, S * O)
-        mbar = np.stack([K.group_sum(key, wsz * q.margin[:, j], S * O) for j in range(R)], axis=1)
-        mbar = (mbar / np.where(den > 0, den, 1.0)[:, None]).reshape(S, O, R).transpose(0, 2, 1)  # (S, R, O)
-        alive = f.alive
-        n_agents = np.bincount(
-            (f.sector[alive].astype(np.intp) * R + f.region[alive]) * O + f.origin[alive], minlength=S * R * O
-        ).reshape(S, R, O)
-        allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :] & (den.reshape(S, O) > 0)[:, None, :]
+        cap3 = K.group_sum(q.cell, wsz, n_cells).reshape(S, R, O)
+        m3 = K.group_sum(q.cell, wsz * q.margin, n_cells).reshape(S, R, O)
+        cap2, m2 = cap3.sum(axis=2), m3.sum(axis=2)
+        m_sr = np.where(cap2 > 0, m2 / np.where(cap2 > 0, cap2, 1.0), fb.target_margin)
+        mbar = np.where(cap3 > 0, m3 / np.where(cap3 > 0, cap3, 1.0), m_sr[:, :, None])
+        n_agents = self.firm_agents.reshape(S, R, O)
+        allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :]
         gap = np.clip(fb.entry_beta * (mbar - fb.target_margin), -10.0, 3.0)
         lam = fb.entry_rate * np.maximum(n_agents, fb.entry_floor) * np.exp(gap) * allowed
         counts = self.rng["firm_entry"].poisson(lam)
         self.out["entries"] = counts * self.entrant_weight[None, None, :]
+        self.firm_agents += counts.ravel()
+        self.firm_count += self.out["entries"].ravel()
         total = int(counts.sum())
         if total == 0:
             return
@@ -461,13 +645,13 @@ class VectorizedModel:
         rng = self.rng["firm_entry_attrs"]
         sig = p.population.firm_size_sigma
         size = self.entrant_size[es, eo] * np.exp(sig * rng.standard_normal(total) - sig**2 / 2)
-        mlc = K.group_sum(key, wsz * f.log_cap[ix], S * O) / np.where(den > 0, den, 1.0)
+        mlc = q.mean_log_cap
         b = p.behaviour.abatement
         f.alive[slots] = True
         f.origin[slots], f.region[slots], f.sector[slots] = eo, er, es
         f.weight[slots] = self.entrant_weight[eo]
         f.size[slots] = size
-        f.log_cap[slots] = mlc.reshape(S, O)[es, eo]
+        f.log_cap[slots] = mlc[es, eo] + p.population.capability_sigma * rng.standard_normal(total)
         f.abatement[slots] = K.abatement_target(
             p.pollution[es], lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
         )
@@ -476,39 +660,38 @@ class VectorizedModel:
         f.age[slots] = 0
         f.loss_streak[slots] = 0
         f.rd_centre[slots] = False
-        f.profit[slots] = 0.0
         tw_abroad = (eo == TW_O) & (er != self.iTW)
         self.out["outward"] = self.out["outward"] + K.group_sum(
             er, fb.capital_per_capacity * size * f.weight[slots] * tw_abroad, R
         )
 
-    # 8. professionals -------------------------------------------------------
+    # 9. professionals -------------------------------------------------------
     def professionals(self, lv: dict, lab: Labour) -> None:
-        """Review and logit choice of region; promotion, retirement and entry."""
+        """Review and logit choice of region; Taiwan's response rule; promotion, retirement and entry."""
         p, pr = self.p, self.prof
         b = p.behaviour.professionals
         R, wgt = self.R, self.prof_weight
-        # utility of working in each region, by sector of skill: (S, R)
-        wage = lab.wage * p.expat_premium[None, :] * lab.employment
-        base = b.beta_wage * np.log(wage) + p.amenity[None, :]
-        base[:, self.iCN] += p.policy.measures31.individual_utility * lv["m31"]
-        base[:, self.iTW] += lv["retention_total"]
-        mc = b.move_cost + lv["pandemic"] * p.policy.pandemic.move_cost_add
-        util = base[:, None, :] - mc * (1.0 - np.eye(R))[None, :, :]  # (S, from, to)
-        prob = K.logit_probabilities(util)
-        cap = pr.capacity
-        rng = self.rng["prof_choice"]
-        u_rev, u_choice = rng.random(cap), rng.random(cap)
-        k = np.flatnonzero(pr.alive & (u_rev < b.review_rate))
+        S = self.S
+        prob = K.logit_probabilities(self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"]))
+        # one uniform per professional and quarter: [0, h) reviews where to work, [h, h + rate)
+        # retires (seniors) or is promoted (others); the events are disjoint within a quarter
+        u = self.rng["prof_choice"].random(pr.capacity, dtype=np.float32)
+        h = np.float32(b.review_rate)
+        hit = np.flatnonzero((u < h + np.float32(max(b.retire_rate, b.promote_rate))) & pr.alive)
+        uh = u[hit]
+        k = hit[uh < h]
         s, r_old = pr.sector[k].astype(np.intp), pr.region[k].astype(np.intp)
-        r_new = K.choose(prob[s, r_old], u_choice[k])
+        # u / h is uniform on [0, 1) given a review: the choice draw
+        r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
         pr.region[k] = r_new
         out_m = (r_old == self.iTW) & (r_new != self.iTW)
         ret_m = (r_old != self.iTW) & (r_new == self.iTW)
         self.out["outflow"] = np.bincount(r_new[out_m], minlength=R) * wgt
         self.out["return"] = np.bincount(r_old[ret_m], minlength=R) * wgt
-        a = pr.alive
-        pr.time_abroad[a] = np.where(pr.region[a] != self.iTW, pr.time_abroad[a] + 1, 0)
+        count = self.talent_count
+        count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
+        count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
+        pr.left_tw[k[out_m]] = self.t
         # Taiwan's response rule: raise retention while the outflow to CN is above threshold
         tr = p.policy.tw_retention
         supply_tw = lab.supply_tw[:, self.iTW].sum()
@@ -516,26 +699,30 @@ class VectorizedModel:
         if p.schedule.retention_on[self.t] > 0 and rate > tr.response_threshold:
             self.retention_extra = min(tr.response_max, self.retention_extra + tr.response_step)
         self.out["retention_spend"] = tr.cost_usd_k / 1000.0 * lv["retention_total"] * supply_tw
-        # demography
-        rng = self.rng["prof_demography"]
-        u_ret, u_prom = rng.random(cap), rng.random(cap)
-        retire = pr.alive & (pr.stage == 2) & (u_ret < b.retire_rate)
-        promote = pr.alive & (pr.stage < 2) & (u_prom < b.promote_rate)
+        # demography: seniors retire, others are promoted (one uniform, disjoint groups)
+        cand, ud = hit[uh >= h], uh[uh >= h] - h
+        senior = pr.stage[cand] == 2
+        retire = cand[senior & (ud < np.float32(b.retire_rate))]
+        promote = cand[~senior & (ud < np.float32(b.promote_rate))]
         pr.alive[retire] = False
         pr.stage[promote] += 1
+        count -= np.bincount(pr.sector[retire].astype(np.intp) * R + pr.region[retire], minlength=S * R).reshape(S, R)
         n_new = int(self.rng["prof_entry"].poisson(b.entry_rate * self.prof_agents0))
-        self.out["prof_retire"] = retire.sum() * wgt
+        self.out["prof_retire"] = len(retire) * wgt
         self.out["prof_entry"] = n_new * wgt
         if n_new:
             slots = pr.free_slots(n_new)
-            u = self.rng["prof_entry_attrs"].random(n_new)
             pr.alive[slots] = True
-            pr.sector[slots] = K.choose(np.broadcast_to(p.prof_share, (n_new, self.S)), u)
+            pr.sector[slots] = K.choose_grouped(
+                p.prof_share[None, :], np.zeros(n_new, dtype=np.intp), self.rng["prof_entry_attrs"].random(n_new)
+            )
             pr.region[slots] = self.iTW
             pr.stage[slots] = 0
-            pr.time_abroad[slots] = 0
+            pr.left_tw[slots] = 0
+            count[:, self.iTW] += np.bincount(pr.sector[slots], minlength=S)
+        self.talent = count * wgt
 
-    # 9. record --------------------------------------------------------------
+    # 10. record -------------------------------------------------------------
     def record(self, lv: dict, q: Quarter) -> None:
         """Write the quarter's indicators into the preallocated results."""
         self.recorder.record(self, lv, q)

@@ -72,6 +72,7 @@ class Params:
     scenario: str
     seed: int
     scale: float
+    threads: int
     quarters: tuple[str, ...]
     sectors: tuple[str, ...]
     regions: tuple[str, ...]
@@ -98,7 +99,6 @@ class Params:
     firms_allowed: np.ndarray
     base_wage: F64  # USD m per person-quarter
     enforcement0: F64
-    amenity: F64
     expat_premium: F64
     pilot_share: F64
     # population and behaviour
@@ -107,7 +107,6 @@ class Params:
     size_mean: F64  # (O,)
     stage_shares: F64
     population: PopulationConfig
-    home_bias: F64  # (O, R)
     hire_weight: F64  # (O, R)
     stage_wage: F64
     behaviour: BehaviourConfig
@@ -242,7 +241,6 @@ _REGION_RANGES = {
     "fixed_cost_growth": (-0.5, 0.5, "a quarterly growth rate"),
     "local_supply_growth": (-0.5, 0.5, "a quarterly growth rate"),
     "enforcement0": SHARE,
-    "amenity": ANY,
     "expat_premium": POS,
     "pilot_share": SHARE,
 }
@@ -254,6 +252,7 @@ _BEHAVIOUR_RANGES = {
     "firms.beta_profit": NONNEG,
     "firms.move_cost": NONNEG,
     "firms.relocation_cost_share": NONNEG,
+    "firms.demand_shock_sigma": (0.0, 2.0, "log-points"),
     "firms.loss_quarters": (1, None, "a positive number of quarters"),
     "firms.size_adjust": NONNEG,
     "firms.size_adjust_max": (0.0, 1.0, "log-points per quarter"),
@@ -347,6 +346,10 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     c = to_typed(cfg) if isinstance(cfg, (DictConfig, ListConfig)) else cfg
 
     _check_range("scale", c.scale, 1e-9, 10.0, "agents per real unit, 0 < scale <= 10")
+    if c.engine.name != "vectorized":
+        raise ConfigError(f"engine.name={c.engine.name!r}: allowed engines are 'vectorized'")
+    if c.engine.threads not in (1, 2):
+        raise ConfigError(f"engine.threads={c.engine.threads!r}: allowed values are 1 and 2")
     if not isinstance(c.seed, int) or c.seed < 0:
         raise ConfigError(f"seed={c.seed!r}: must be a non-negative integer")
     quarters = tuple(quarter_range(c.start, c.end))
@@ -403,8 +406,10 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     if prof_counts.sum() <= 0 or firm_counts.sum() <= 0:
         raise ConfigError("population: firm and professional counts must not all be zero")
     _check_range("population.firm_size_sigma", pop.firm_size_sigma, 0.0, 5.0, "log-points")
+    _check_range("population.capability_sigma", pop.capability_sigma, 0.0, 3.0, "log-points")
     _check_range("population.rd_centres_tw", pop.rd_centres_tw, *NONNEG)
-    _check_range("population.capacity_headroom", pop.capacity_headroom, 1.0, 100.0, "slots per initial agent")
+    _check_range("population.firm_slots", pop.firm_slots, 1.0, 100.0, "slots per initial agent")
+    _check_range("population.professional_slots", pop.professional_slots, 1.0, 100.0, "slots per initial agent")
     if set(pop.size_mean_by_origin) != set(ORIGINS):
         raise ConfigError(f"population.size_mean_by_origin: keys must be exactly {list(ORIGINS)}")
     size_mean = np.array([pop.size_mean_by_origin[o] for o in ORIGINS], dtype=float)
@@ -419,7 +424,6 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     for path, rng in _BEHAVIOUR_RANGES.items():
         grp, key = path.split(".")
         _check_range(f"behaviour.{path}", getattr(getattr(b, grp), key), *rng)
-    home_bias = _table_matrix("behaviour.firms.home_bias", b.firms.home_bias, ORIGINS, regions, ANY)
     hire_weight = _table_matrix("behaviour.professionals.hire_weight", b.professionals.hire_weight, ORIGINS, regions, SHARE)
     stage_wage = np.asarray(b.professionals.stage_wage, dtype=float)
     if stage_wage.shape != (3,) or np.any(stage_wage <= 0):
@@ -445,6 +449,7 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
         scenario=c.scenario,
         seed=int(c.seed),
         scale=float(c.scale),
+        threads=int(c.engine.threads),
         quarters=quarters,
         sectors=sectors,
         regions=regions,
@@ -469,7 +474,6 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
         firms_allowed=reg("firms_allowed", bool),
         base_wage=reg("wage_usd_k") / 4.0 / 1000.0,
         enforcement0=reg("enforcement0"),
-        amenity=reg("amenity"),
         expat_premium=reg("expat_premium"),
         pilot_share=reg("pilot_share"),
         firm_counts=firm_counts,
@@ -477,7 +481,6 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
         size_mean=size_mean,
         stage_shares=stage_shares,
         population=pop,
-        home_bias=home_bias,
         hire_weight=hire_weight,
         stage_wage=stage_wage,
         behaviour=b,

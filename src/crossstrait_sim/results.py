@@ -82,10 +82,7 @@ class Recorder:
         """Indicators at the end of quarter ``m.t``."""
         t, d, out = m.t, self.data, m.out
         S, R, O = m.S, m.R, m.O
-        f, pr = m.firms, m.prof
-        a = pr.alive
-        talent = K.group_sum(pr.sector[a].astype(np.intp) * R + pr.region[a], np.full(a.sum(), m.prof_weight), S * R)
-        talent = talent.reshape(S, R)
+        talent = m.talent
         d["talent_in_cn"][t] = talent[:, m.iCN]
         d["talent_stock"][t] = talent.sum(axis=0)
         abroad = talent.sum() - talent[:, m.iTW].sum()
@@ -96,9 +93,7 @@ class Recorder:
         d["talent_entries"][t] = out["prof_entry"]
         d["talent_retirements"][t] = out["prof_retire"]
         d["tw_retention_utility"][t] = lv["retention_total"]
-        fa = f.alive
-        cell = (f.sector[fa].astype(np.intp) * R + f.region[fa]) * O + f.origin[fa]
-        d["firms"][t] = K.group_sum(cell, f.weight[fa], S * R * O).reshape(S, R, O)
+        d["firms"][t] = m.firm_count.reshape(S, R, O)
         d["firm_entries"][t] = out["entries"]
         d["relocations"][t] = out["relocations"]
         d["exits_loss"][t] = out["exits_loss"]
@@ -107,16 +102,14 @@ class Recorder:
         outward[m.iTW] = 0.0
         d["tw_outward_investment"][t] = outward
         d["tw_outward_investment_share_cn"][t] = outward[m.iCN] / outward.sum() if outward.sum() > 0 else 0.0
-        # capability gap and market shares, over firms alive at the market stage
-        key = q.s * O + q.o
-        wsz = q.w * q.size
-        den = K.group_sum(key, wsz, S * O).reshape(S, O)
-        mlc = K.group_sum(key, wsz * f.log_cap[q.ix], S * O).reshape(S, O) / np.where(den > 0, den, 1.0)
-        d["capability_gap"][t] = np.where((den[:, TW_O] > 0) & (den[:, CN_O] > 0), mlc[:, TW_O] - mlc[:, CN_O], 0.0)
-        rev = K.group_sum(key, q.w * out["rev_cur"], S * O).reshape(S, O)
+        # capability gap (firms alive at the start of the quarter) and market shares
+        mlc = q.mean_log_cap
+        present = np.isfinite(mlc) & (q.cap_so > 0)
+        d["capability_gap"][t] = np.where(present[:, TW_O] & present[:, CN_O], mlc[:, TW_O] - mlc[:, CN_O], 0.0)
+        rev = K.group_sum(q.s * O + q.o, q.w * q.revenue, S * O).reshape(S, O)
         tot = rev.sum(axis=1, keepdims=True)
         d["market_share"][t] = rev / np.where(tot > 0, tot, 1.0)
-        d["rd_centres_tw"][t] = (f.weight * (f.alive & f.rd_centre)).sum()
+        d["rd_centres_tw"][t] = out["rd_centres"]
         sub = np.zeros(R)
         sub[m.iCN] = out["mic_spend"].sum()
         n_centres = d["rd_centres_tw"][t]

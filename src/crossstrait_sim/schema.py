@@ -151,7 +151,6 @@ class RegionConfig:
     fixed_cost_growth: float = MISSING
     local_supply_growth: float = MISSING
     enforcement0: float = MISSING
-    amenity: float = MISSING
     expat_premium: float = MISSING
     pilot_share: float = MISSING
 
@@ -162,9 +161,11 @@ class PopulationConfig:
     professionals: dict[str, float] = MISSING
     firm_size_sigma: float = MISSING
     size_mean_by_origin: dict[str, float] = MISSING
+    capability_sigma: float = MISSING
     rd_centres_tw: float = MISSING
     stage_shares: list[float] = MISSING
-    capacity_headroom: float = MISSING
+    firm_slots: float = MISSING
+    professional_slots: float = MISSING
 
 
 @dataclass
@@ -179,7 +180,7 @@ class FirmBehaviour:
     beta_profit: float = MISSING
     move_cost: float = MISSING
     relocation_cost_share: float = MISSING
-    home_bias: dict[str, dict[str, Any]] = MISSING
+    demand_shock_sigma: float = MISSING
     loss_quarters: int = MISSING
     size_adjust: float = MISSING
     size_adjust_max: float = MISSING
@@ -254,6 +255,7 @@ class BehaviourConfig:
 @dataclass
 class EngineConfig:
     name: str = "vectorized"
+    threads: int = 2
 
 
 @dataclass

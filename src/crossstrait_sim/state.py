@@ -63,7 +63,6 @@ class Firms(AgentArrays):
     age: np.ndarray = _f(np.int32, "quarters since entry")
     loss_streak: np.ndarray = _f(np.int16, "consecutive loss quarters")
     rd_centre: np.ndarray = _f(np.bool_, "foreign firm runs an R&D centre in Taiwan")
-    profit: np.ndarray = _f(np.float64, "last quarter's profit, USD m")
 
 
 @dataclass
@@ -74,7 +73,11 @@ class Professionals(AgentArrays):
     sector: np.ndarray = _f(np.int8, "sector of skill")
     region: np.ndarray = _f(np.int8, "region of work")
     stage: np.ndarray = _f(np.int8, "career stage: 0 early, 1 mid, 2 senior")
-    time_abroad: np.ndarray = _f(np.int32, "consecutive quarters working outside Taiwan")
+    left_tw: np.ndarray = _f(np.int32, "quarter index at which the current spell outside Taiwan began")
+
+    def time_abroad(self, t: int, home: int) -> np.ndarray:
+        """Quarters each professional has worked outside Taiwan (region index ``home``) by quarter ``t``."""
+        return np.where(self.region != home, t - self.left_tw, 0)
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:

@@ -19,9 +19,10 @@ STREAM_KEYS: dict[str, int] = {
     "firm_entry": 5,
     "firm_entry_attrs": 6,
     "prof_choice": 7,
-    "prof_demography": 8,
+    # key 8 (a separate demography stream) is retired: demography shares the prof_choice uniform
     "prof_entry": 9,
     "prof_entry_attrs": 10,
+    "firm_shock": 11,
 }
 
 

@@ -1,0 +1,179 @@
+"""Initial-state calibration: make the first quarter a steady state of the model.
+
+Nothing here is fitted to data after the start: these are the standard
+base-year calibrations of an equilibrium model, solved from the initial
+population and the rules themselves (docs/ODD.md, Initialization):
+
+1. Site productivity per (sector, region, origin) equalises the margins of the
+   cells within each sector (it stands for everything that made the 2010
+   industry map an equilibrium: supply chains, infrastructure, networks).
+2. Capacity is scaled so that each sector earns the target margin (the rest
+   point of the capacity rule).
+3. Firms' location constants by origin make the 2010 location shares
+   stationary under the location logit (alternative-specific constants
+   calibrated to base-year shares).
+4. The labour market is anchored: local skilled supply, Taiwanese hiring scale,
+   tightness and fill rates at their 2010 values.
+5. Professionals' amenities by region (Taiwan = 0) make the 2010 distribution
+   of Taiwanese professionals stationary under their choice rule and demography.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossstrait_sim import kernels as K
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crossstrait_sim.model import Labour, Quarter, VectorizedModel
+
+
+def calibrate_start(m: VectorizedModel) -> None:
+    """Run every initial calibration on a freshly initialised model, in order."""
+    from crossstrait_sim.model import Labour
+
+    p = m.p
+    S, R, O = m.S, m.R, m.O
+    m.site = np.zeros((S, R, O))
+    m.firm_asc = np.zeros((O, R))
+    m.amenity = np.zeros(R)
+    m.local_supply0 = np.zeros((S, R))
+    m.hire_scale = np.ones((S, R))
+    m.tight0 = np.ones((S, R))
+    m.fill0 = np.ones((S, R))
+    m.supply_tw0 = m.talent.copy()
+    lv = m.policy_levels()
+    base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[0][None, :]
+    lab0 = Labour(
+        wage=base,
+        prof_wage=m.prof_wage(base, 0),
+        employment=np.full((S, R), p.behaviour.professionals.employment_rate0),
+        fill=np.ones((S, R)),
+        supply_tw=m.talent,
+    )
+    q = _sites_and_capacity(m, lv, lab0)
+    _firm_location_constants(m, lv, q)
+    _spread_loss_streaks(m, q)
+    _labour_market(m)
+    _amenities(m, lab0)
+    f = m.firms
+    a = f.alive
+    key = f.sector[a].astype(np.intp) * O + f.origin[a]
+    cnt = K.group_sum(key, f.weight[a], S * O)
+    tot = K.group_sum(key, f.weight[a] * f.size[a], S * O)
+    # mean capacity of one real firm by (sector, origin), for entrants
+    m.entrant_size = np.where(cnt > 0, tot / np.maximum(cnt, 1e-12), 0.0).reshape(S, O)
+
+
+def _sites_and_capacity(m: VectorizedModel, lv: dict, lab: Labour, iters: int = 300, tol: float = 1e-7) -> Quarter:
+    """Steps 1 and 2: site productivity equalises cell margins; capacity sets sector margins to the target."""
+    p, f = m.p, m.firms
+    S, R, O = m.S, m.R, m.O
+    target = p.behaviour.firms.target_margin
+    for it in range(iters):
+        q = m.market(lv, lab, m.alive_firms())
+        cell = (q.s * R + q.r) * O + q.o
+        wsz = q.w * q.size
+        cap = K.group_sum(cell, wsz, S * R * O)
+        m_cell = (K.group_sum(cell, wsz * q.margin, S * R * O) / np.where(cap > 0, cap, 1.0)).reshape(S, R, O)
+        m_sec = K.group_sum(q.s, wsz * q.margin, S) / K.group_sum(q.s, wsz, S)
+        present = (cap > 0).reshape(S, R, O)
+        gap_cell = np.where(present, m_sec[:, None, None] - m_cell, 0.0)
+        gap_sec = m_sec - target
+        if np.abs(gap_cell).max() < tol and np.abs(gap_sec).max() < tol:
+            break
+        m.site += np.clip(2.5 * gap_cell, -0.5, 0.5)
+        f.size[q.ix] *= np.exp(np.clip(2.0 * gap_sec, -0.3, 0.3))[q.s]
+    # cells without firms (counterfactual sites): capacity-weighted mean over the (sector, region)
+    cap = cap.reshape(S, R, O)
+    tot = cap.sum(axis=2)
+    mean_sr = (m.site * cap).sum(axis=2) / np.where(tot > 0, tot, 1.0)
+    m.site = np.where(present, m.site, mean_sr[:, :, None])
+    m.calibration = {
+        "site_iterations": it + 1,
+        "site_max_margin_gap": float(np.abs(gap_cell).max()),
+        "sector_max_margin_gap": float(np.abs(gap_sec).max()),
+    }
+    return m.market(lv, lab, m.alive_firms())
+
+
+def _firm_location_constants(m: VectorizedModel, lv: dict, q: Quarter, iters: int = 400) -> None:
+    """Step 3: constants by origin x region so that 2010 location shares are stationary."""
+    p = m.p
+    fb = p.behaviour.firms
+    R, O = m.R, m.O
+    h = fb.review_rate
+    allowed = (p.firm_counts > 0) & p.firms_allowed[None, :]
+    margins = m.margins(lv, q, np.arange(len(q.ix)))  # (n, R)
+    wsz = q.w * q.size
+    stay = np.eye(R, dtype=bool)
+    for o in range(O):
+        ok = allowed[o]
+        if ok.sum() <= 1:
+            m.firm_asc[o] = np.where(ok, 0.0, -np.inf)
+            continue
+        sel = q.o == o
+        w_r = K.group_sum(q.r[sel], wsz[sel], R)
+        # mean margin in each destination of origin-o firms now in each region: (from, to)
+        mm = np.stack([K.group_sum(q.r[sel], wsz[sel] * margins[sel, j], R) for j in range(R)], axis=1)
+        mm = mm / np.where(w_r > 0, w_r, 1.0)[:, None]
+        target = p.firm_counts[o] / p.firm_counts[o].sum()
+        asc = np.where(ok, 0.0, -np.inf)
+        for _ in range(iters):
+            util = fb.beta_profit * mm + asc[None, :] - fb.move_cost * ~stay
+            trans = (1 - h) * np.eye(R) + h * K.logit_probabilities(util)
+            pi = target @ trans  # one step from the target distribution
+            upd = np.where(ok, np.log(np.where(ok, target, 1.0) / np.where(ok, np.maximum(pi, 1e-300), 1.0)), 0.0)
+            asc = np.where(ok, asc + upd, -np.inf)
+            asc = np.where(ok, asc - asc[ok].max(), -np.inf)
+            if np.abs(upd).max() < 1e-12:
+                break
+        m.firm_asc[o] = asc
+
+
+def _spread_loss_streaks(m: VectorizedModel, q: Quarter) -> None:
+    """Firms losing money at the start have been doing so for a while: spread their loss streaks
+    so that their exits do not all fall in the same quarter."""
+    k = m.p.behaviour.firms.loss_quarters
+    streak = m.rng["init_firms"].integers(0, k, len(q.ix))
+    m.firms.loss_streak[q.ix] = np.where(q.margin < 0, streak, 0)
+
+
+def _labour_market(m: VectorizedModel) -> None:
+    """Step 4: local supply fills what firms need beyond the employed Taiwanese; the Taiwanese
+    hiring scale makes the 2010 employment chance ``employment_rate0`` in every cell."""
+    e0 = m.p.behaviour.professionals.employment_rate0
+    d_all, d_tw = m._labour_demand(m.alive_firms(), 0.0)
+    s_tw = m.talent
+    m.local_supply0 = np.maximum(d_all - e0 * s_tw, 0.0)
+    m.hire_scale = np.where(d_tw > 0, e0 * s_tw / np.where(d_tw > 0, d_tw, 1.0), 1.0)
+    s_all = m.local_supply0 + s_tw
+    both = (d_all > 0) & (s_all > 0)
+    m.tight0 = np.where(both, d_all / np.where(s_all > 0, s_all, 1.0), 1.0)
+    m.fill0 = np.where(both, s_all / np.where(d_all > 0, d_all, 1.0), 1.0)
+
+
+def _amenities(m: VectorizedModel, lab: Labour, iters: int = 1000) -> None:
+    """Step 5: amenity by region (TW = 0) so that the 2010 distribution of professionals is stationary."""
+    p = m.p
+    b = p.behaviour.professionals
+    R = m.R
+    x0 = m.talent
+    target = x0.sum(axis=0)
+    ok = target > 0
+    retire = b.retire_rate * p.stage_shares[2]
+    entry = b.entry_rate * x0.sum() * p.prof_share
+    m.amenity = np.where(ok, 0.0, -np.inf)
+    for _ in range(iters):
+        util = m.prof_utility(lab, 0.0, 0.0, 0.0)
+        trans = (1 - b.review_rate) * np.eye(R)[None] + b.review_rate * K.logit_probabilities(util)
+        x1 = (1 - retire) * np.einsum("sr,srq->sq", x0, trans)
+        x1[:, m.iTW] += entry
+        tot = x1.sum(axis=0)
+        upd = np.where(ok, np.log(np.where(ok, target, 1.0) / np.where(ok, np.maximum(tot, 1e-300), 1.0)), 0.0)
+        upd -= upd[m.iTW]
+        m.amenity = np.where(ok, m.amenity + upd, -np.inf)
+        if np.abs(upd).max() < 1e-12:
+            break
