@@ -100,6 +100,7 @@ class Quarter:
     abatement: np.ndarray
     automation: np.ndarray
     pilot: np.ndarray
+    rd_centre: np.ndarray  # foreign firm runs an R&D centre in Taiwan (at the start of the quarter)
     market: Market | None = None
     revenue: np.ndarray | None = None
     margin: np.ndarray | None = None  # expected profit / capacity at the current location
@@ -113,15 +114,144 @@ class Quarter:
     cap_so: np.ndarray | None = None  # (S, O) capacity of real firms
 
 
-class VectorizedModel:
+class CellTables:
+    """Model-level tables shared by both engines: policy levels, the labour market, the
+    professionals' utilities and the cost tables by cell (sector, region, origin).
+
+    These are aggregates and policy schedules, not agent decisions, so the vectorized
+    engine and the Mesa engine (:mod:`crossstrait_sim.mesa_model`) compute them with the
+    same code. A subclass provides ``p``, ``t``, ``S``, ``R``, ``O``, ``iTW``, ``iCN``,
+    ``iSEA``, ``retention_extra``, ``talent`` and the calibrated constants set by
+    :func:`crossstrait_sim.steady_state.calibrate_start` (``site``, ``amenity``,
+    ``local_supply0``, ``tight0``, ``fill0``, ``hire_scale``).
+    """
+
+    p: Params
+    t: int
+
+    def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:
+        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese."""
+        p = self.p
+        S, R, O = self.S, self.R, self.O
+        cell3 = (q.s * R + q.r) * O + q.o
+        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * p.talent_intensity[:, None, None]
+        hire = np.broadcast_to(p.hire_weight.T, (S, R, O)).copy()  # Taiwanese share of hires by origin x region
+        hire[:, self.iCN, CN_O] *= 1.0 + m31 * p.policy.measures31.job_access
+        # staff of foreign R&D centres in Taiwan, Taiwanese by assumption
+        centres = K.group_sum(q.s, q.w * q.rd_centre, S) * p.behaviour.rd_centres.staff
+        d_all, d_tw = need.sum(axis=2), (need * hire).sum(axis=2)
+        d_all[:, self.iTW] += centres
+        d_tw[:, self.iTW] += centres
+        return d_all, d_tw
+
+    def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
+        """Pay of a Taiwanese professional by (S, R).
+
+        Abroad: the larger of the local skilled wage and an expatriate package (the
+        local base x ``expat_premium`` at the start, indexed to Taiwan's wage growth).
+        """
+        p = self.p
+        expat = (
+            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :]
+            * p.schedule.wage_factor[t][self.iTW]
+        )
+        out = np.maximum(local, expat)
+        out[:, self.iTW] = local[:, self.iTW]
+        return out
+
+    def prof_utility(self, lab: Labour, m31: float, retention: float, pandemic: float) -> np.ndarray:
+        """Utility of working in each region, by sector and current region: (S, from, to)."""
+        p = self.p
+        b = p.behaviour.professionals
+        base = b.beta_wage * np.log(lab.prof_wage * lab.employment) + self.amenity[None, :]
+        base[:, self.iCN] += p.policy.measures31.individual_utility * m31
+        base[:, self.iTW] += retention
+        mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
+        return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
+
+    # 1. policy levels --------------------------------------------------------
+    def policy_levels(self) -> dict:
+        """Instrument levels at t; Taiwan's retention adds its response-rule increment."""
+        sc, t = self.p.schedule, self.t
+        lv = {k: getattr(sc, k)[t] for k in sc.__dataclass_fields__}
+        lv["retention_total"] = float(sc.retention[t] + self.retention_extra * sc.retention_on[t])
+        lv["export_demand_cut"] = float(sc.pandemic[t] * self.p.policy.pandemic.export_demand_cut)
+        return lv
+
+    # 2. labour market --------------------------------------------------------
+    def labour_market(self, lv: dict, q: Quarter) -> Labour:
+        """Wages rise with skilled demand / supply; employment chance follows Taiwanese demand."""
+        p, t = self.p, self.t
+        b = p.behaviour.professionals
+        d_all, d_tw = self._labour_demand(q, float(lv["m31"]))
+        s_tw = self.talent
+        s_all = self.local_supply0 * p.schedule.supply_factor[t][None, :] + s_tw
+        tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
+        base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
+        wage = K.wage_level(base, tight / self.tight0, b.wage_elasticity)
+        emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
+        fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
+        fill = np.minimum(1.0, fill_now / self.fill0)
+        return Labour(wage=wage, prof_wage=self.prof_wage(wage, t), employment=emp, fill=fill, supply_tw=s_tw)
+
+    def cost_tables(self, lv: dict, lab: Labour) -> Market:
+        """Cell tables of the quarter; demand per unit attraction is filled in by ``market``."""
+        p, t, bh = self.p, self.t, self.p.behaviour
+        S, R, O = self.S, self.R, self.O
+        shape = (S, R, O)
+        reg = np.arange(R)
+        is_cn, is_tw = (reg == self.iCN)[None, :, None], (reg == self.iTW)[None, :, None]
+        tw_sea = ((reg == self.iSEA)[:, None] & (np.arange(O) == TW_O)[None, :])[None, :, :]
+        enf = lv["enforcement"][None, :, None]
+        pol = p.pollution[:, None, None]
+        pe = pol * enf
+
+        def cells(x: np.ndarray | float) -> np.ndarray:
+            return np.broadcast_to(x, shape).ravel().copy()
+
+        limit = bh.abatement.emission_limit
+        var = cells(p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn)
+        wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
+        rd = cells(p.rd_intensity[:, None, None])
+        nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
+        return Market(
+            fixed=cells(p.fixed_cost_rate[:, None, None] * p.schedule.fixed_factor[t][None, :, None]),
+            wage=wage,
+            compl=cells(bh.abatement.compliance_rate * pe),
+            abate=cells(bh.abatement.cost * pol / 2.0),
+            var=var,
+            var_wage=var + wage,
+            keep0=1.0 - var - rd + nsp,
+            price=cells(1.0 - p.export_share[:, None, None] * (lv["tariff"] + lv["export_demand_cut"]) * is_cn),
+            shift=cells(self.site + p.policy.tw_new_southbound.access * lv["nsp"] * tw_sea),
+            # CN procurement / concession market: CN firms; TW firms under the 31 measures (items 4-6)
+            elig=cells(is_cn * np.array([p.policy.measures31.procurement_access * lv["m31"], 1.0, 0.0])[None, None, :]),
+            # MIC2025: priority sector in CN, CN origin or TW origin under equal treatment (x pilot city)
+            mic=cells(is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]),
+            credit=cells(p.policy.tw_base.rd_tax_credit * is_tw),
+            rd=rd,
+            nsp=nsp,
+            fine=cells(bh.abatement.inspection_rate * bh.abatement.fine_rate * enf),
+            breach_at=cells(np.where(pe > 0, limit / np.where(pe > 0, pe, 1.0), np.inf)),
+            pilot_share=cells(p.pilot_share[None, :, None]),
+            per_att_world=np.zeros(S),
+            per_att_proc=np.zeros(S),
+        )
+
+
+class VectorizedModel(CellTables):
     """The model as whole-population array operations.
 
     Args:
         params: validated parameters (see :func:`crossstrait_sim.parameters.build_params`).
+        log_events: keep every discrete event (relocation, exit, entry, migration, retirement,
+            promotion, R&D centre opening or closing) in ``events``; the engine-equivalence test
+            compares them with the Mesa engine's. Off by default (it costs memory, not results).
     """
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: Params, log_events: bool = False) -> None:
         self.p = params
+        self.events: list[tuple[int, str, np.ndarray, np.ndarray]] | None = [] if log_events else None
         self.t = 0
         self.rng = make_streams(params.seed)
         self.S, self.R, self.O = len(params.sectors), len(params.regions), len(params.origins)
@@ -223,46 +353,6 @@ class VectorizedModel:
         cnt = np.bincount(pr.sector[a].astype(np.intp) * self.R + pr.region[a], minlength=self.S * self.R)
         return cnt.reshape(self.S, self.R)
 
-    def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:
-        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese."""
-        p, f = self.p, self.firms
-        S, R, O = self.S, self.R, self.O
-        cell3 = (q.s * R + q.r) * O + q.o
-        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * p.talent_intensity[:, None, None]
-        hire = np.broadcast_to(p.hire_weight.T, (S, R, O)).copy()  # Taiwanese share of hires by origin x region
-        hire[:, self.iCN, CN_O] *= 1.0 + m31 * p.policy.measures31.job_access
-        # staff of foreign R&D centres in Taiwan, Taiwanese by assumption
-        centres = K.group_sum(q.s, q.w * f.rd_centre[q.ix], S) * p.behaviour.rd_centres.staff
-        d_all, d_tw = need.sum(axis=2), (need * hire).sum(axis=2)
-        d_all[:, self.iTW] += centres
-        d_tw[:, self.iTW] += centres
-        return d_all, d_tw
-
-    def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
-        """Pay of a Taiwanese professional by (S, R).
-
-        Abroad: the larger of the local skilled wage and an expatriate package (the
-        local base x ``expat_premium`` at the start, indexed to Taiwan's wage growth).
-        """
-        p = self.p
-        expat = (
-            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :]
-            * p.schedule.wage_factor[t][self.iTW]
-        )
-        out = np.maximum(local, expat)
-        out[:, self.iTW] = local[:, self.iTW]
-        return out
-
-    def prof_utility(self, lab: Labour, m31: float, retention: float, pandemic: float) -> np.ndarray:
-        """Utility of working in each region, by sector and current region: (S, from, to)."""
-        p = self.p
-        b = p.behaviour.professionals
-        base = b.beta_wage * np.log(lab.prof_wage * lab.employment) + self.amenity[None, :]
-        base[:, self.iCN] += p.policy.measures31.individual_utility * m31
-        base[:, self.iTW] += retention
-        mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
-        return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
-
     # ------------------------------------------------------------------ step
     def step(self) -> None:
         """Advance one quarter.
@@ -304,31 +394,6 @@ class VectorizedModel:
             self._pool = None
         return self
 
-    # 1. policy levels --------------------------------------------------------
-    def policy_levels(self) -> dict:
-        """Instrument levels at t; Taiwan's retention adds its response-rule increment."""
-        sc, t = self.p.schedule, self.t
-        lv = {k: getattr(sc, k)[t] for k in sc.__dataclass_fields__}
-        lv["retention_total"] = float(sc.retention[t] + self.retention_extra * sc.retention_on[t])
-        lv["export_demand_cut"] = float(sc.pandemic[t] * self.p.policy.pandemic.export_demand_cut)
-        return lv
-
-    # 2. labour market --------------------------------------------------------
-    def labour_market(self, lv: dict, q: Quarter) -> Labour:
-        """Wages rise with skilled demand / supply; employment chance follows Taiwanese demand."""
-        p, t = self.p, self.t
-        b = p.behaviour.professionals
-        d_all, d_tw = self._labour_demand(q, float(lv["m31"]))
-        s_tw = self.talent
-        s_all = self.local_supply0 * p.schedule.supply_factor[t][None, :] + s_tw
-        tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
-        base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
-        wage = K.wage_level(base, tight / self.tight0, b.wage_elasticity)
-        emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
-        fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
-        fill = np.minimum(1.0, fill_now / self.fill0)
-        return Labour(wage=wage, prof_wage=self.prof_wage(wage, t), employment=emp, fill=fill, supply_tw=s_tw)
-
     # 3. market ---------------------------------------------------------------
     def alive_firms(self) -> Quarter:
         """Gather the alive firms' state at the start of the quarter."""
@@ -338,51 +403,7 @@ class VectorizedModel:
         return Quarter(
             ix=ix, s=s, r=r, o=o, cell=(s * self.R + r) * self.O + o,
             w=f.weight[ix], size=f.size[ix], log_cap=f.log_cap[ix], abatement=f.abatement[ix],
-            automation=f.automation[ix], pilot=f.pilot[ix],
-        )
-
-    def cost_tables(self, lv: dict, lab: Labour) -> Market:
-        """Cell tables of the quarter; demand per unit attraction is filled in by ``market``."""
-        p, t, bh = self.p, self.t, self.p.behaviour
-        S, R, O = self.S, self.R, self.O
-        shape = (S, R, O)
-        reg = np.arange(R)
-        is_cn, is_tw = (reg == self.iCN)[None, :, None], (reg == self.iTW)[None, :, None]
-        tw_sea = ((reg == self.iSEA)[:, None] & (np.arange(O) == TW_O)[None, :])[None, :, :]
-        enf = lv["enforcement"][None, :, None]
-        pol = p.pollution[:, None, None]
-        pe = pol * enf
-
-        def cells(x: np.ndarray | float) -> np.ndarray:
-            return np.broadcast_to(x, shape).ravel().copy()
-
-        limit = bh.abatement.emission_limit
-        var = cells(p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn)
-        wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
-        rd = cells(p.rd_intensity[:, None, None])
-        nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
-        return Market(
-            fixed=cells(p.fixed_cost_rate[:, None, None] * p.schedule.fixed_factor[t][None, :, None]),
-            wage=wage,
-            compl=cells(bh.abatement.compliance_rate * pe),
-            abate=cells(bh.abatement.cost * pol / 2.0),
-            var=var,
-            var_wage=var + wage,
-            keep0=1.0 - var - rd + nsp,
-            price=cells(1.0 - p.export_share[:, None, None] * (lv["tariff"] + lv["export_demand_cut"]) * is_cn),
-            shift=cells(self.site + p.policy.tw_new_southbound.access * lv["nsp"] * tw_sea),
-            # CN procurement / concession market: CN firms; TW firms under the 31 measures (items 4-6)
-            elig=cells(is_cn * np.array([p.policy.measures31.procurement_access * lv["m31"], 1.0, 0.0])[None, None, :]),
-            # MIC2025: priority sector in CN, CN origin or TW origin under equal treatment (x pilot city)
-            mic=cells(is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]),
-            credit=cells(p.policy.tw_base.rd_tax_credit * is_tw),
-            rd=rd,
-            nsp=nsp,
-            fine=cells(bh.abatement.inspection_rate * bh.abatement.fine_rate * enf),
-            breach_at=cells(np.where(pe > 0, limit / np.where(pe > 0, pe, 1.0), np.inf)),
-            pilot_share=cells(p.pilot_share[None, :, None]),
-            per_att_world=np.zeros(S),
-            per_att_proc=np.zeros(S),
+            automation=f.automation[ix], pilot=f.pilot[ix], rd_centre=f.rd_centre[ix],
         )
 
     def evaluate(self, lv: dict, q: Quarter, mk: Market, j: np.ndarray | None, rc: np.ndarray) -> Econ:
@@ -566,6 +587,7 @@ class VectorizedModel:
         dest = new_r[movers]
         f.region[slots] = dest
         f.pilot[slots] = v_pilot[movers] < p.pilot_share[dest]
+        self.log("relocation", slots, dest)
         rows_m = k[movers]
         old_cell = q.cell[rows_m]
         new_cell = (q.s[rows_m] * R + dest) * self.O + q.o[rows_m]
@@ -594,8 +616,11 @@ class VectorizedModel:
         logit = b.intercept + lv["rd_hub"] + b.pool_weight * np.log(max(pool, 1e-9)) + b.access_weight * lv["m31"]
         p_open = b.review_rate * float(K.logistic(logit))
         has = f.rd_centre.copy()
-        f.rd_centre[foreign & has & (u < b.close_rate)] = False
-        f.rd_centre[foreign & ~has & (u < p_open)] = True
+        close, open_ = foreign & has & (u < b.close_rate), foreign & ~has & (u < p_open)
+        f.rd_centre[close] = False
+        f.rd_centre[open_] = True
+        self.log("rd_centre_close", np.flatnonzero(close))
+        self.log("rd_centre_open", np.flatnonzero(open_))
         self.out["rd_centres"] = f.weight[f.rd_centre].sum()
 
     # 8. exit and entry ------------------------------------------------------
@@ -615,6 +640,8 @@ class VectorizedModel:
         self.out["exits_enf"] = K.group_sum(sr_now[exit_enf], q.w[exit_enf], S * R).reshape(S, R)
         gone = np.flatnonzero(exit_enf | exit_loss)
         dead = ix[gone]
+        self.log("exit_loss", ix[exit_loss])
+        self.log("exit_enforcement", ix[exit_enf])
         f.alive[dead] = False
         f.rd_centre[dead] = False
         self.firm_agents -= np.bincount(q.cell_now[gone], minlength=n_cells)
@@ -660,6 +687,7 @@ class VectorizedModel:
         f.age[slots] = 0
         f.loss_streak[slots] = 0
         f.rd_centre[slots] = False
+        self.log("firm_entry", slots, cells)
         tw_abroad = (eo == TW_O) & (er != self.iTW)
         self.out["outward"] = self.out["outward"] + K.group_sum(
             er, fb.capital_per_capacity * size * f.weight[slots] * tw_abroad, R
@@ -684,6 +712,7 @@ class VectorizedModel:
         # u / h is uniform on [0, 1) given a review: the choice draw
         r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
         pr.region[k] = r_new
+        self.log("migration", k[r_new != r_old], r_new[r_new != r_old])
         out_m = (r_old == self.iTW) & (r_new != self.iTW)
         ret_m = (r_old != self.iTW) & (r_new == self.iTW)
         self.out["outflow"] = np.bincount(r_new[out_m], minlength=R) * wgt
@@ -706,6 +735,8 @@ class VectorizedModel:
         promote = cand[~senior & (ud < np.float32(b.promote_rate))]
         pr.alive[retire] = False
         pr.stage[promote] += 1
+        self.log("retirement", retire)
+        self.log("promotion", promote)
         count -= np.bincount(pr.sector[retire].astype(np.intp) * R + pr.region[retire], minlength=S * R).reshape(S, R)
         n_new = int(self.rng["prof_entry"].poisson(b.entry_rate * self.prof_agents0))
         self.out["prof_retire"] = len(retire) * wgt
@@ -719,8 +750,15 @@ class VectorizedModel:
             pr.region[slots] = self.iTW
             pr.stage[slots] = 0
             pr.left_tw[slots] = 0
+            self.log("prof_entry", slots, pr.sector[slots])
             count[:, self.iTW] += np.bincount(pr.sector[slots], minlength=S)
         self.talent = count * wgt
+
+    def log(self, kind: str, slots: np.ndarray, detail: np.ndarray | int = 0) -> None:
+        """Keep events of one kind this quarter: agent slots and one integer detail each
+        (destination region, sector, ...), if ``log_events`` is on."""
+        if self.events is not None and len(slots):
+            self.events.append((self.t, kind, np.asarray(slots).copy(), np.broadcast_to(detail, len(slots)).copy()))
 
     # 10. record -------------------------------------------------------------
     def record(self, lv: dict, q: Quarter) -> None:
