@@ -115,8 +115,10 @@ class Quarter:
 
 
 class CellTables:
-    """Model-level tables shared by both engines: policy levels, the labour market, the
-    professionals' utilities and the cost tables by cell (sector, region, origin).
+    """Model-level tables shared by both engines.
+
+    Policy levels, the labour market, the professionals' utilities and the cost tables by
+    cell (sector, region, origin).
 
     These are aggregates and policy schedules, not agent decisions, so the vectorized
     engine and the Mesa engine (:mod:`crossstrait_sim.mesa_model`) compute them with the
@@ -237,6 +239,92 @@ class CellTables:
             per_att_world=np.zeros(S),
             per_att_proc=np.zeros(S),
         )
+
+
+    # ------------------------------------------------------ stage aggregates
+    def capability_frontier(self, q: Quarter) -> np.ndarray:
+        """Sector frontier of log capability (S,).
+
+        Also keeps the capacity-weighted mean log capability by (sector, origin) of the quarter's
+        firms in ``q.mean_log_cap`` and their capacity in ``q.cap_so`` (for entrants and the record).
+        """
+        S, O = self.S, self.O
+        key = q.s * O + q.o
+        wsz = q.w * q.size
+        cnt = K.group_sum(key, wsz, S * O)
+        mean_lc = K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)
+        q.mean_log_cap, q.cap_so = mean_lc.reshape(S, O), cnt.reshape(S, O)  # reused for entrants and record
+        return np.where(cnt > 0, mean_lc, -np.inf).reshape(S, O).max(axis=1)
+
+    def investment_tables(self, lv: dict, lab: Labour) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Investment cell tables (sector, region, origin), raveled.
+
+        Talent fill, export-control cut of capability growth, abatement target, fixed-cost
+        pressure toward automation.
+        """
+        p, t, bh = self.p, self.t, self.p.behaviour
+        S, R, O = self.S, self.R, self.O
+        shape = (S, R, O)
+        fill_c = np.broadcast_to(lab.fill[:, :, None], shape).ravel()
+        cut_c = np.broadcast_to(
+            lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
+        ).ravel()
+        target_c = np.broadcast_to(K.abatement_target(
+            p.pollution[:, None], lv["enforcement"][None, :], bh.abatement.compliance_rate, bh.abatement.cost,
+            bh.abatement.emission_limit,
+        )[:, :, None], shape).ravel()
+        ff = p.schedule.fixed_factor
+        pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
+        return fill_c, cut_c, target_c, pressure_c
+
+    def rd_centre_open_prob(self, lv: dict, lab: Labour) -> float:
+        """Quarterly chance that a foreign firm without one opens an R&D centre in Taiwan.
+
+        Review rate x logistic(intercept + R&D-hub incentive + pool weight x log TW talent pool
+        + 31-measures access).
+        """
+        b = self.p.behaviour.rd_centres
+        pool = lab.supply_tw[:, self.iTW].sum() / self.supply_tw0[:, self.iTW].sum()
+        logit = b.intercept + lv["rd_hub"] + b.pool_weight * np.log(max(pool, 1e-9)) + b.access_weight * lv["m31"]
+        return b.review_rate * float(K.logistic(logit))
+
+    def entry_means(self, q: Quarter, firm_agents: np.ndarray) -> np.ndarray:
+        """Poisson means of entrant agents by (sector, region, origin).
+
+        They rise with the capacity-weighted margin of the cell's incumbents at the start of the
+        quarter (of the (sector, region) if the cell is empty). ``firm_agents`` counts agents by
+        cell after this quarter's moves and exits.
+        """
+        p, fb = self.p, self.p.behaviour.firms
+        S, R, O = self.S, self.R, self.O
+        n_cells = S * R * O
+        wsz = q.w * q.size
+        cap3 = K.group_sum(q.cell, wsz, n_cells).reshape(S, R, O)
+        m3 = K.group_sum(q.cell, wsz * q.margin, n_cells).reshape(S, R, O)
+        cap2, m2 = cap3.sum(axis=2), m3.sum(axis=2)
+        m_sr = np.where(cap2 > 0, m2 / np.where(cap2 > 0, cap2, 1.0), fb.target_margin)
+        mbar = np.where(cap3 > 0, m3 / np.where(cap3 > 0, cap3, 1.0), m_sr[:, :, None])
+        n_agents = firm_agents.reshape(S, R, O)
+        allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :]
+        gap = np.clip(fb.entry_beta * (mbar - fb.target_margin), -10.0, 3.0)
+        return fb.entry_rate * np.maximum(n_agents, fb.entry_floor) * np.exp(gap) * allowed
+
+    def prof_choice_probabilities(self, lv: dict, lab: Labour) -> np.ndarray:
+        """Logit probabilities of each region for a professional, by sector and current region: (S, from, to)."""
+        return K.logit_probabilities(self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"]))
+
+    def taiwan_response(self, lv: dict, lab: Labour) -> None:
+        """Taiwan's response rule and the quarter's retention spending.
+
+        Retention rises while the outflow to CN (``out["outflow"]``) is above the threshold.
+        """
+        p = self.p
+        tr = p.policy.tw_retention
+        supply_tw = lab.supply_tw[:, self.iTW].sum()
+        rate = self.out["outflow"][self.iCN] / max(supply_tw, 1e-9)
+        if p.schedule.retention_on[self.t] > 0 and rate > tr.response_threshold:
+            self.retention_extra = min(tr.response_max, self.retention_extra + tr.response_step)
+        self.out["retention_spend"] = tr.cost_usd_k / 1000.0 * lv["retention_total"] * supply_tw
 
 
 class VectorizedModel(CellTables):
@@ -510,29 +598,12 @@ class VectorizedModel(CellTables):
     # 5. investment -----------------------------------------------------------
     def investment(self, lv: dict, lab: Labour, q: Quarter) -> None:
         """R&D raises capability; abatement follows enforcement; automation; capacity."""
-        p, f, t = self.p, self.firms, self.t
+        p, f = self.p, self.firms
         bh = p.behaviour
-        S, R, O = self.S, self.R, self.O
         ix, s, r, o, w, c = q.ix, q.s, q.r, q.o, q.w, q.cell
         # capability: R&D (plus subsidy) per unit capacity, talent fill, catch-up to the frontier
-        key = s * O + o
-        wsz = w * q.size
-        cnt = K.group_sum(key, wsz, S * O)
-        mean_lc = K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)
-        q.mean_log_cap, q.cap_so = mean_lc.reshape(S, O), cnt.reshape(S, O)  # reused for entrants and record
-        frontier = np.where(cnt > 0, mean_lc, -np.inf).reshape(S, O).max(axis=1)
-        # cell tables (sector, region, origin): talent fill, export-control cut, abatement target, cost pressure
-        shape = (S, R, O)
-        fill_c = np.broadcast_to(lab.fill[:, :, None], shape).ravel()
-        cut_c = np.broadcast_to(
-            lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
-        ).ravel()
-        target_c = np.broadcast_to(K.abatement_target(
-            p.pollution[:, None], lv["enforcement"][None, :], bh.abatement.compliance_rate, bh.abatement.cost,
-            bh.abatement.emission_limit,
-        )[:, :, None], shape).ravel()
-        ff = p.schedule.fixed_factor
-        pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
+        frontier = self.capability_frontier(q)
+        fill_c, cut_c, target_c, pressure_c = self.investment_tables(lv, lab)
         x = q.rd * (1.0 + q.sub_rate) / q.size
         f.log_cap[ix] = q.log_cap + K.capability_growth(
             x, fill_c[c], frontier[s] - q.log_cap, bh.capability.theta, bh.capability.alpha,
@@ -612,9 +683,7 @@ class VectorizedModel(CellTables):
         b = p.behaviour.rd_centres
         u = self.rng["rd_centres"].random(f.capacity)
         foreign = f.alive & (f.origin == FOREIGN_O)
-        pool = lab.supply_tw[:, self.iTW].sum() / self.supply_tw0[:, self.iTW].sum()
-        logit = b.intercept + lv["rd_hub"] + b.pool_weight * np.log(max(pool, 1e-9)) + b.access_weight * lv["m31"]
-        p_open = b.review_rate * float(K.logistic(logit))
+        p_open = self.rd_centre_open_prob(lv, lab)
         has = f.rd_centre.copy()
         close, open_ = foreign & has & (u < b.close_rate), foreign & ~has & (u < p_open)
         f.rd_centre[close] = False
@@ -649,16 +718,7 @@ class VectorizedModel(CellTables):
 
         # entry per (sector, region, origin): mean rises with recent profitability there
         # (capacity-weighted margin of the cell's incumbents; of the (sector, region) if the cell is empty)
-        wsz = q.w * q.size
-        cap3 = K.group_sum(q.cell, wsz, n_cells).reshape(S, R, O)
-        m3 = K.group_sum(q.cell, wsz * q.margin, n_cells).reshape(S, R, O)
-        cap2, m2 = cap3.sum(axis=2), m3.sum(axis=2)
-        m_sr = np.where(cap2 > 0, m2 / np.where(cap2 > 0, cap2, 1.0), fb.target_margin)
-        mbar = np.where(cap3 > 0, m3 / np.where(cap3 > 0, cap3, 1.0), m_sr[:, :, None])
-        n_agents = self.firm_agents.reshape(S, R, O)
-        allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :]
-        gap = np.clip(fb.entry_beta * (mbar - fb.target_margin), -10.0, 3.0)
-        lam = fb.entry_rate * np.maximum(n_agents, fb.entry_floor) * np.exp(gap) * allowed
+        lam = self.entry_means(q, self.firm_agents)
         counts = self.rng["firm_entry"].poisson(lam)
         self.out["entries"] = counts * self.entrant_weight[None, None, :]
         self.firm_agents += counts.ravel()
@@ -700,7 +760,7 @@ class VectorizedModel(CellTables):
         b = p.behaviour.professionals
         R, wgt = self.R, self.prof_weight
         S = self.S
-        prob = K.logit_probabilities(self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"]))
+        prob = self.prof_choice_probabilities(lv, lab)
         # one uniform per professional and quarter: [0, h) reviews where to work, [h, h + rate)
         # retires (seniors) or is promoted (others); the events are disjoint within a quarter
         u = self.rng["prof_choice"].random(pr.capacity, dtype=np.float32)
@@ -721,13 +781,7 @@ class VectorizedModel(CellTables):
         count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
         count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
         pr.left_tw[k[out_m]] = self.t
-        # Taiwan's response rule: raise retention while the outflow to CN is above threshold
-        tr = p.policy.tw_retention
-        supply_tw = lab.supply_tw[:, self.iTW].sum()
-        rate = self.out["outflow"][self.iCN] / max(supply_tw, 1e-9)
-        if p.schedule.retention_on[self.t] > 0 and rate > tr.response_threshold:
-            self.retention_extra = min(tr.response_max, self.retention_extra + tr.response_step)
-        self.out["retention_spend"] = tr.cost_usd_k / 1000.0 * lv["retention_total"] * supply_tw
+        self.taiwan_response(lv, lab)
         # demography: seniors retire, others are promoted (one uniform, disjoint groups)
         cand, ud = hit[uh >= h], uh[uh >= h] - h
         senior = pr.stage[cand] == 2
@@ -755,8 +809,10 @@ class VectorizedModel(CellTables):
         self.talent = count * wgt
 
     def log(self, kind: str, slots: np.ndarray, detail: np.ndarray | int = 0) -> None:
-        """Keep events of one kind this quarter: agent slots and one integer detail each
-        (destination region, sector, ...), if ``log_events`` is on."""
+        """Keep this quarter's events of one kind if ``log_events`` is on.
+
+        Each event is an agent slot and one integer detail (destination region, cell, sector).
+        """
         if self.events is not None and len(slots):
             self.events.append((self.t, kind, np.asarray(slots).copy(), np.broadcast_to(detail, len(slots)).copy()))
 
