@@ -241,6 +241,23 @@ class CellTables:
         )
 
 
+    def split_demand(
+        self, lv: dict, mk: Market, s: np.ndarray, w: np.ndarray, att: np.ndarray, elig: np.ndarray
+    ) -> None:
+        """Demand per unit of attraction by sector, world market and CN procurement (``mk.per_att_*``).
+
+        ``s``, ``w``, ``att`` and ``elig`` are the firms' sector, weight, attraction and procurement
+        eligibility, in slot order (the sums run in that order in both engines).
+        """
+        p = self.p
+        den_w = K.group_sum(s, w * att, self.S)
+        den_p = K.group_sum(s, w * att * elig, self.S)
+        dem = lv["demand"]
+        d_proc = dem * p.proc_share * (1.0 + lv["healthy"] * p.health_market + lv["green_boost"] * p.green_market)
+        d_world = dem * (1.0 - p.proc_share)
+        mk.per_att_world = np.where(den_w > 0, d_world / np.where(den_w > 0, den_w, 1.0), 0.0)
+        mk.per_att_proc = np.where(den_p > 0, d_proc / np.where(den_p > 0, den_p, 1.0), 0.0)
+
     # ------------------------------------------------------ stage aggregates
     def capability_frontier(self, q: Quarter) -> np.ndarray:
         """Sector frontier of log capability (S,).
@@ -548,13 +565,7 @@ class VectorizedModel(CellTables):
         p = self.p
         mk = self.cost_tables(lv, lab)
         e = self.evaluate(lv, q, mk, None, q.r)
-        den_w = K.group_sum(q.s, q.w * e.att, self.S)
-        den_p = K.group_sum(q.s, q.w * e.att * e.elig, self.S)
-        dem = lv["demand"]
-        d_proc = dem * p.proc_share * (1.0 + lv["healthy"] * p.health_market + lv["green_boost"] * p.green_market)
-        d_world = dem * (1.0 - p.proc_share)
-        mk.per_att_world = np.where(den_w > 0, d_world / np.where(den_w > 0, den_w, 1.0), 0.0)
-        mk.per_att_proc = np.where(den_p > 0, d_proc / np.where(den_p > 0, den_p, 1.0), 0.0)
+        self.split_demand(lv, mk, q.s, q.w, e.att, e.elig)
         rev = self.revenue(q, mk, None, e)
         q.market, q.revenue = mk, rev
         q.profit = rev * e.keep - q.size * e.cost_cap

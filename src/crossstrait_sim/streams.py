@@ -23,6 +23,7 @@ STREAM_KEYS: dict[str, int] = {
     "prof_entry": 9,
     "prof_entry_attrs": 10,
     "firm_shock": 11,
+    "mesa_activation": 12,  # order in which the Mesa engine activates agents (never changes results)
 }
 
 

@@ -1,0 +1,333 @@
+"""The Mesa engine: the same model as :class:`crossstrait_sim.model.VectorizedModel`, agent by agent.
+
+``MesaModel.step`` is MODEL_BRIEF "One step", stage by stage. Each stage draws its
+uniforms for every slot from the stage's own stream (exactly the arrays the vectorized
+core draws), then lets every agent act by a method named after the behaviour
+(:mod:`crossstrait_sim.mesa_agents`), in random order: every decision within a stage
+reads the state as it was before the stage, so the order does not change results.
+
+Shared with the vectorized engine, and said so here:
+
+- the initial population and the initial calibration (:mod:`crossstrait_sim.steady_state`):
+  the Mesa agents are built from the arrays of a freshly initialised ``VectorizedModel``;
+- model-level tables and aggregates (:class:`crossstrait_sim.model.CellTables`): policy
+  levels, the labour market, cost tables, demand per unit attraction, the capability
+  frontier, entry means, the professionals' choice probabilities, Taiwan's response rule;
+- the recording code (:class:`crossstrait_sim.results.Recorder`), fed with the same arrays.
+
+Aggregates are summed over agents in slot order, the order the vectorized core uses, so
+both engines give the same numbers to the last bit wherever the arithmetic is the same.
+
+Inspecting one agent: every agent keeps ``history``, a list of (quarter, event, detail) for
+its discrete events; :meth:`MesaModel.follow` adds its full state every quarter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import mesa
+import numpy as np
+
+from crossstrait_sim import kernels as K
+from crossstrait_sim.mesa_agents import FirmAgent, ProfessionalAgent
+from crossstrait_sim.model import CellTables, Labour, Market, Quarter, VectorizedModel
+from crossstrait_sim.parameters import TW_O, Params
+from crossstrait_sim.results import Recorder
+from crossstrait_sim.streams import STREAM_KEYS
+
+TIE_TOLERANCE = 1e-12
+"""Relative distance below which a decision is reported as taken on a rounding edge (``near_ties``)."""
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs a line per step at INFO
+
+
+class MesaModel(mesa.Model, CellTables):
+    """The model as Mesa agents.
+
+    Args:
+        params: validated parameters (see :func:`crossstrait_sim.parameters.build_params`).
+        log_events: keep every discrete event as ``(quarter, kind, slot, detail)`` in ``events``
+            (the engine-equivalence test compares them with the vectorized engine's).
+    """
+
+    def __init__(self, params: Params, log_events: bool = False) -> None:
+        # the agents' activation order comes from its own stream; it never changes results
+        super().__init__(rng=np.random.default_rng(np.random.SeedSequence(params.seed, spawn_key=(
+            STREAM_KEYS["mesa_activation"],))))
+        core = VectorizedModel(params)  # initial population and calibration, shared with the vectorized engine
+        self.p, self.t = params, 0
+        self.S, self.R, self.O = core.S, core.R, core.O
+        self.iTW, self.iCN, self.iSEA = core.iTW, core.iCN, core.iSEA
+        self.streams = core.rng  # the per-mechanism streams, after the initialisation draws
+        for name in ("site", "firm_asc", "amenity", "local_supply0", "hire_scale", "tight0", "fill0", "supply_tw0",
+                     "entrant_size", "entrant_weight", "prof_weight", "prof_agents0", "talent", "calibration"):
+            setattr(self, name, getattr(core, name))
+        self.retention_extra = 0.0
+        self.recorder = Recorder(params)
+        self.out: dict[str, Any] = {}
+        self.agent_steps = 0
+        self.events: list[tuple[int, str, int, Any]] | None = [] if log_events else None
+        self.near_ties: list[tuple[int, str, float]] = []
+        self.followed: list[FirmAgent | ProfessionalAgent] = []
+        b = params.behaviour.professionals
+        self.h_review = np.float32(b.review_rate)
+        self.h_any = self.h_review + np.float32(max(b.retire_rate, b.promote_rate))
+        self.firm_slots: list[FirmAgent | None] = [None] * core.firms.capacity
+        self.prof_slots: list[ProfessionalAgent | None] = [None] * core.prof.capacity
+        f, pr = core.firms, core.prof
+        ix = np.flatnonzero(f.alive)
+        FirmAgent.create_agents(
+            self, len(ix), slot=ix, origin=f.origin[ix], sector=f.sector[ix], region=f.region[ix],
+            weight=f.weight[ix], size=f.size[ix], log_cap=f.log_cap[ix], abatement=f.abatement[ix],
+            automation=f.automation[ix], pilot=f.pilot[ix], age=f.age[ix], loss_streak=f.loss_streak[ix],
+            rd_centre=f.rd_centre[ix],
+        )
+        jx = np.flatnonzero(pr.alive)
+        ProfessionalAgent.create_agents(
+            self, len(jx), slot=jx, sector=pr.sector[jx], region=pr.region[jx], stage=pr.stage[jx],
+            left_tw=pr.left_tw[jx],
+        )
+
+    # ------------------------------------------------------------ agents
+    @property
+    def firms(self) -> mesa.agent.AgentSet:
+        """All live firm agents."""
+        return self.agents_by_type[FirmAgent]
+
+    @property
+    def professionals_set(self) -> mesa.agent.AgentSet:
+        """All working professional agents."""
+        return self.agents_by_type[ProfessionalAgent]
+
+    def firms_in_slot_order(self) -> list[FirmAgent]:
+        """Live firms ordered by slot: the order every sum over firms runs in."""
+        return [a for a in self.firm_slots if a is not None]
+
+    @staticmethod
+    def lowest_free_slots(slots: list, k: int) -> list[int]:
+        """The ``k`` lowest free slots, growing the table as ``state.AgentArrays.free_slots`` does."""
+        free = [i for i, a in enumerate(slots) if a is None]
+        if len(free) < k:
+            extra = max(k - len(free), len(slots) // 4)
+            slots.extend([None] * extra)
+            free = [i for i, a in enumerate(slots) if a is None]
+        return free[:k]
+
+    def gather(self, agents: list, attr: str, dtype: type = np.float64) -> np.ndarray:
+        """One attribute of ``agents`` as an array, in their order."""
+        return np.fromiter((getattr(a, attr) for a in agents), dtype=dtype, count=len(agents))
+
+    def cells_of(self, agents: list[FirmAgent], region_attr: str = "region") -> np.ndarray:
+        """(sector, region, origin) cell index of each firm."""
+        s, o = self.gather(agents, "sector", np.intp), self.gather(agents, "origin", np.intp)
+        return (s * self.R + self.gather(agents, region_attr, np.intp)) * self.O + o
+
+    # ------------------------------------------------- inspection and checks
+    def log_event(self, kind: str, slot: int, detail: Any) -> None:
+        """Keep an event in ``events`` if the model logs them."""
+        if self.events is not None:
+            self.events.append((self.t, kind, slot, detail))
+
+    def watch_tie(self, what: str, x: Any, threshold: Any, scale: float = 1.0) -> None:
+        """Record a decision taken within ``TIE_TOLERANCE`` of its threshold.
+
+        Both engines compute the same numbers, but a last-bit difference in a value compared on such an
+        edge could flip a decision; ``near_ties`` lets the equivalence test report it instead of failing
+        silently.
+        """
+        xs = float(x)
+        for thr in threshold.tolist() if isinstance(threshold, np.ndarray) else (float(threshold),):
+            if abs(xs - thr) <= TIE_TOLERANCE * max(abs(thr), scale):
+                self.near_ties.append((self.t, what, xs - thr))
+
+    def follow(self, agent: FirmAgent | ProfessionalAgent) -> None:
+        """Add the agent's full state to its ``history`` at the end of every quarter."""
+        self.followed.append(agent)
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Advance one quarter (MODEL_BRIEF "One step", 1-8)."""
+        self.lv = self.policy_levels()
+        cohort = self.open_quarter()
+        lab = self.labour_market(self.lv, self.q)
+        n_prof = len(self.professionals_set)
+        self.market(lab)
+        self.costs_and_profit()
+        self.investment(lab)
+        self.location_review()
+        self.rd_centres(lab)
+        self.exit_and_entry()
+        self.professionals(lab)
+        self.record()
+        self.agent_steps += len(cohort) + n_prof
+        self.t += 1
+
+    def run(self) -> MesaModel:
+        """Run every quarter of the horizon."""
+        for _ in range(self.p.n_quarters):
+            self.step()
+        return self
+
+    def open_quarter(self) -> list[FirmAgent]:
+        """Firms remember their opening state; ``q`` holds it as arrays in slot order for the aggregates."""
+        cohort = self.firms_in_slot_order()
+        for a in cohort:
+            a.open_quarter()
+            a.moved_to, a.exit_cause, a.relocation_investment = None, None, 0.0
+        g = self.gather
+        s, r, o = g(cohort, "sector", np.intp), g(cohort, "region", np.intp), g(cohort, "origin", np.intp)
+        self.cohort = cohort
+        self.q = Quarter(
+            ix=g(cohort, "slot", np.intp), s=s, r=r, o=o, cell=(s * self.R + r) * self.O + o,
+            w=g(cohort, "weight"), size=g(cohort, "size"), log_cap=g(cohort, "log_cap"),
+            abatement=g(cohort, "abatement"), automation=g(cohort, "automation"), pilot=g(cohort, "pilot", bool),
+            rd_centre=g(cohort, "rd_centre", bool),
+        )
+        return cohort
+
+    # 2. market -------------------------------------------------------------
+    def market(self, lab: Labour) -> None:
+        """Firms compute their attraction; the model splits each sector's demand; firms book sales."""
+        mk: Market = self.cost_tables(self.lv, lab)
+        self.firms.shuffle_do("compete", mk)
+        c = self.cohort
+        att = np.fromiter((a.econ["att"] for a in c), np.float64, len(c))
+        elig = np.fromiter((a.econ["elig"] for a in c), np.float64, len(c))
+        self.split_demand(self.lv, mk, self.q.s, self.q.w, att, elig)
+        self.market_tables = mk
+        self.firms.shuffle_do("book_sales", mk)
+        self.q.revenue, self.q.margin = self.gather(c, "revenue"), self.gather(c, "margin")
+
+    # 3. costs and profit ---------------------------------------------------
+    def costs_and_profit(self) -> None:
+        """Demand shocks, then random inspections with fines and shutdown orders."""
+        n = len(self.firm_slots)
+        u_inspect = self.streams["inspection"].random(n)
+        u_shock = self.streams["firm_shock"].random(n)
+        self.firms.shuffle_do("face_demand_shock", u_shock)
+        self.firms.shuffle_do("undergo_inspection", u_inspect)
+
+    # 4. investment ---------------------------------------------------------
+    def investment(self, lab: Labour) -> None:
+        """Firms invest in R&D, abatement, automation and capacity; Taiwanese expansion abroad is outward investment."""
+        frontier = self.capability_frontier(self.q)
+        self.firms.shuffle_do("invest", self.investment_tables(self.lv, lab), frontier)
+        self.out["outward"] = K.group_sum(self.q.r, self.gather(self.cohort, "expansion_investment"), self.R)
+
+    # 5. location review ----------------------------------------------------
+    def location_review(self) -> None:
+        """A share of firms review their location; movers' relocations are counted by destination cell."""
+        u = self.streams["firm_location"].random(len(self.firm_slots))
+        self.firms.shuffle_do("review_location", u)
+        movers = [a for a in self.cohort if a.moved_to is not None]
+        w = self.gather(movers, "weight")
+        dest = self.gather(movers, "moved_to", np.intp)
+        n_cells = self.S * self.R * self.O
+        self.out["outward"] = self.out["outward"] + K.group_sum(dest, self.gather(movers, "relocation_investment"), self.R)
+        self.out["relocations"] = K.group_sum(self.cells_of(movers), w, n_cells).reshape(self.S, self.R, self.O)
+
+    # 6. R&D centres --------------------------------------------------------
+    def rd_centres(self, lab: Labour) -> None:
+        """Foreign firms open or close R&D centres in Taiwan."""
+        u = self.streams["rd_centres"].random(len(self.firm_slots))
+        self.firms.shuffle_do("review_rd_centre", u, self.rd_centre_open_prob(self.lv, lab))
+        self.out["rd_centres"] = self.gather([a for a in self.cohort if a.rd_centre], "weight").sum()
+
+    # 7. exit and entry -----------------------------------------------------
+    def exit_and_entry(self) -> None:
+        """Exits by loss streak or shutdown order; entrants by (sector, region, origin) as Poisson draws."""
+        p, S, R, O = self.p, self.S, self.R, self.O
+        self.firms.shuffle_do("consider_exit")
+        for cause, key in (("exit_loss", "exits_loss"), ("exit_enforcement", "exits_enf")):
+            gone = [a for a in self.cohort if a.exit_cause == cause]
+            sr = self.cells_of(gone) // O  # sector x R + region, after relocation
+            self.out[key] = K.group_sum(sr, self.gather(gone, "weight"), S * R).reshape(S, R)
+        firm_agents = np.bincount(self.cells_of(self.firms_in_slot_order()), minlength=S * R * O)
+        counts = self.streams["firm_entry"].poisson(self.entry_means(self.q, firm_agents))
+        self.out["entries"] = counts * self.entrant_weight[None, None, :]
+        total = int(counts.sum())
+        if total == 0:
+            return
+        # entrants' attributes, one row per entrant in cell order, drawn as the vectorized core draws them
+        cells = np.repeat(np.arange(S * R * O), counts.ravel())
+        es, er, eo = cells // (R * O), (cells // O) % R, cells % O
+        slots = self.lowest_free_slots(self.firm_slots, total)
+        rng = self.streams["firm_entry_attrs"]
+        sig = p.population.firm_size_sigma
+        size = self.entrant_size[es, eo] * np.exp(sig * rng.standard_normal(total) - sig**2 / 2)
+        log_cap = self.q.mean_log_cap[es, eo] + p.population.capability_sigma * rng.standard_normal(total)
+        b = p.behaviour.abatement
+        abatement = K.abatement_target(p.pollution[es], self.lv["enforcement"][er], b.compliance_rate, b.cost,
+                                       b.emission_limit)
+        pilot = rng.random(total) < p.pilot_share[er]
+        weight = self.entrant_weight[eo]
+        entrants = FirmAgent.create_agents(
+            self, total, slot=slots, origin=eo, sector=es, region=er, weight=weight, size=size, log_cap=log_cap,
+            abatement=abatement, automation=0.0, pilot=pilot, age=0, loss_streak=0, rd_centre=False,
+        )
+        for a, c in zip(entrants, cells, strict=True):  # AgentSet keeps creation order
+            a.note("firm_entry", int(c))
+        tw_abroad = (eo == TW_O) & (er != self.iTW)
+        self.out["outward"] = self.out["outward"] + K.group_sum(
+            er, p.behaviour.firms.capital_per_capacity * size * weight * tw_abroad, R
+        )
+
+    # 8. professionals ------------------------------------------------------
+    def professionals(self, lab: Labour) -> None:
+        """Professionals review where to work; Taiwan's response rule; careers; new professionals."""
+        p, S, R, wgt = self.p, self.S, self.R, self.prof_weight
+        b = p.behaviour.professionals
+        cdf = np.cumsum(self.prof_choice_probabilities(self.lv, lab).reshape(S * R, R), axis=-1)
+        u = self.streams["prof_choice"].random(len(self.prof_slots), dtype=np.float32)
+        self.moves: list[tuple[int, int, int]] = []
+        self.professionals_set.shuffle_do("review_workplace", u, cdf)
+        outflow, ret = np.zeros(R, dtype=np.int64), np.zeros(R, dtype=np.int64)
+        for _, old_r, new_r in self.moves:
+            if old_r == self.iTW:
+                outflow[new_r] += 1
+            elif new_r == self.iTW:
+                ret[old_r] += 1
+        self.out["outflow"], self.out["return"] = outflow * wgt, ret * wgt
+        self.taiwan_response(self.lv, lab)
+        self.retired: list[tuple[int, int]] = []
+        self.professionals_set.shuffle_do("advance_career", u)
+        n_new = int(self.streams["prof_entry"].poisson(b.entry_rate * self.prof_agents0))
+        self.out["prof_retire"] = len(self.retired) * wgt
+        self.out["prof_entry"] = n_new * wgt
+        if n_new:
+            slots = self.lowest_free_slots(self.prof_slots, n_new)
+            sector = K.choose_grouped(
+                p.prof_share[None, :], np.zeros(n_new, dtype=np.intp), self.streams["prof_entry_attrs"].random(n_new)
+            )
+            new = ProfessionalAgent.create_agents(
+                self, n_new, slot=slots, sector=sector, region=self.iTW, stage=0, left_tw=0
+            )
+            for a in new:
+                a.note("prof_entry", a.sector)
+        count = np.bincount(
+            np.fromiter((a.sector * R + a.region for a in self.professionals_set), np.intp), minlength=S * R
+        )
+        self.talent = count.reshape(S, R) * wgt
+
+    # 9. record -------------------------------------------------------------
+    def record(self) -> None:
+        """Indicators of the quarter, through the same Recorder as the vectorized engine."""
+        c, g = self.cohort, self.gather
+        w = self.q.w
+        self.out.update(
+            cost_compliance=g(c, "compliance_spend"),
+            nsp_sub=g(c, "nsp_subsidy"),
+            mic_spend=g(c, "mic_spend"),
+            tw_credit_spend=g(c, "tw_credit_spend"),
+            emissions=g(c, "emissions"),
+            fines=g(c, "fines") * w,
+        )
+        live = self.firms_in_slot_order()
+        self.firm_count = K.group_sum(self.cells_of(live), g(live, "weight"), self.S * self.R * self.O)
+        self.recorder.record(self, self.lv, self.q)
+        for a in self.followed:
+            table = self.firm_slots if isinstance(a, FirmAgent) else self.prof_slots
+            if table[a.slot] is a:  # still alive
+                a.history.append((self.t, "state", a.state()))
