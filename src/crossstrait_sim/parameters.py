@@ -31,6 +31,8 @@ ORIGINS: tuple[str, ...] = ("TW", "CN", "FOREIGN")
 """Firm origins: Taiwanese-funded, mainland, foreign (US, Japan, Europe)."""
 REQUIRED_REGIONS: tuple[str, ...] = ("TW", "CN", "SEA", "ROW")
 TW_O, CN_O, FOREIGN_O = 0, 1, 2
+ENGINES: tuple[str, ...] = ("vectorized", "mesa")
+"""Engines that run the step loop: whole-array numpy phases, or one Mesa agent per firm and professional."""
 
 F64 = np.ndarray
 
@@ -72,6 +74,7 @@ class Params:
     scenario: str
     seed: int
     scale: float
+    engine: str
     threads: int
     quarters: tuple[str, ...]
     sectors: tuple[str, ...]
@@ -346,10 +349,12 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     c = to_typed(cfg) if isinstance(cfg, (DictConfig, ListConfig)) else cfg
 
     _check_range("scale", c.scale, 1e-9, 10.0, "agents per real unit, 0 < scale <= 10")
-    if c.engine.name != "vectorized":
-        raise ConfigError(f"engine.name={c.engine.name!r}: allowed engines are 'vectorized'")
+    if c.engine.name not in ENGINES:
+        raise ConfigError(f"engine.name={c.engine.name!r}: allowed engines are {', '.join(map(repr, ENGINES))}")
     if c.engine.threads not in (1, 2):
         raise ConfigError(f"engine.threads={c.engine.threads!r}: allowed values are 1 and 2")
+    if c.engine.name == "mesa" and c.engine.threads != 1:
+        raise ConfigError(f"engine.threads={c.engine.threads!r}: the mesa engine runs in one thread (use 1)")
     if not isinstance(c.seed, int) or c.seed < 0:
         raise ConfigError(f"seed={c.seed!r}: must be a non-negative integer")
     quarters = tuple(quarter_range(c.start, c.end))
@@ -449,6 +454,7 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
         scenario=c.scenario,
         seed=int(c.seed),
         scale=float(c.scale),
+        engine=str(c.engine.name),
         threads=int(c.engine.threads),
         quarters=quarters,
         sectors=sectors,

@@ -52,10 +52,19 @@ class RunResult:
 
 
 def simulate(params: Params) -> tuple[pd.DataFrame, int]:
-    """Run the model for ``params``; return the long results table and the agent-steps done."""
-    from crossstrait_sim.model import VectorizedModel
+    """Run the model for ``params`` with its engine; return the long results table and the agent-steps done.
 
-    model = VectorizedModel(params).run()
+    Both engines fill the same :class:`crossstrait_sim.results.Recorder`, so the table has one schema.
+    """
+    model: Any
+    if params.engine == "mesa":
+        from crossstrait_sim.mesa_model import MesaModel
+
+        model = MesaModel(params).run()
+    else:
+        from crossstrait_sim.model import VectorizedModel
+
+        model = VectorizedModel(params).run()
     return model.recorder.to_frame(), model.agent_steps
 
 
