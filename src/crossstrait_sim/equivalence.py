@@ -25,8 +25,20 @@ the last bit are the firm counts by cell: the vectorized core updates them incre
 - exits, +/- movers), the Mesa engine counts live agents' weights; the two differ by rounding only."""
 ABS_TOL = 1e-9
 
-FIRM_STATE = ("origin", "sector", "region", "weight", "size", "log_cap", "abatement", "automation", "pilot", "age",
-              "loss_streak", "rd_centre")
+FIRM_STATE = (
+    "origin",
+    "sector",
+    "region",
+    "weight",
+    "size",
+    "log_cap",
+    "abatement",
+    "automation",
+    "pilot",
+    "age",
+    "loss_streak",
+    "rd_centre",
+)
 PROF_STATE = ("sector", "region", "stage", "left_tw")
 
 
@@ -59,7 +71,9 @@ class Comparison:
         lines += [f"  event {e}" for e in self.event_diffs[:10]]
         lines += [f"  state {s}" for s in self.state_diffs[:10]]
         if self.near_ties:
-            lines.append(f"  decisions on a rounding edge in the Mesa engine (quarter, rule, gap): {self.near_ties[:10]}")
+            lines.append(
+                f"  decisions on a rounding edge in the Mesa engine (quarter, rule, gap): {self.near_ties[:10]}"
+            )
         else:
             lines.append("  no decision was on a rounding edge: a rule differs, not the rounding")
         return "\n".join(lines)
@@ -116,10 +130,20 @@ def compare_engines(overrides: list[str]) -> Comparison:
         for r, bv in zip(a[bad].head(20).itertuples(), b["value"][bad].head(20), strict=True)
     ]
     ev, em = _events_vectorized(v), _events_mesa(m)
-    event_diffs = [f"vectorized only {e}" for e in sorted(ev - em)[:10]] + [f"mesa only {e}" for e in sorted(em - ev)[:10]]
+    event_diffs = [f"vectorized only {e}" for e in sorted(ev - em)[:10]] + [
+        f"mesa only {e}" for e in sorted(em - ev)[:10]
+    ]
     return Comparison(
-        overrides=list(overrides), firms0=firms0, professionals0=profs0, indicator_rows=len(a),
-        max_abs_diff=float(diff.max()), max_rel_diff=float((diff[big] / ref[big]).max()) if big.any() else 0.0,
-        bad_rows=bad_rows, events=len(ev), event_diffs=event_diffs, state_diffs=_state_diffs(v, m),
-        near_ties=list(m.near_ties), seconds={"vectorized": t1 - t0, "mesa": t2 - t1},
+        overrides=list(overrides),
+        firms0=firms0,
+        professionals0=profs0,
+        indicator_rows=len(a),
+        max_abs_diff=float(diff.max()),
+        max_rel_diff=float((diff[big] / ref[big]).max()) if big.any() else 0.0,
+        bad_rows=bad_rows,
+        events=len(ev),
+        event_diffs=event_diffs,
+        state_diffs=_state_diffs(v, m),
+        near_ties=list(m.near_ties),
+        seconds={"vectorized": t1 - t0, "mesa": t2 - t1},
     )

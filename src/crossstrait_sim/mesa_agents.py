@@ -80,8 +80,19 @@ class FirmAgent(mesa.Agent):
     # ----------------------------------------------------------------- helpers
     def state(self) -> dict[str, object]:
         """The agent's state and this quarter's accounts, for inspection (``MesaModel.follow``)."""
-        keys = ("region", "size", "log_cap", "abatement", "automation", "pilot", "age", "loss_streak",
-                "rd_centre", "revenue", "profit")
+        keys = (
+            "region",
+            "size",
+            "log_cap",
+            "abatement",
+            "automation",
+            "pilot",
+            "age",
+            "loss_streak",
+            "rd_centre",
+            "revenue",
+            "profit",
+        )
         return {k: getattr(self, k, None) for k in keys}
 
     def note(self, event: str, detail: object = None) -> None:
@@ -96,15 +107,19 @@ class FirmAgent(mesa.Agent):
         return (self.sector * m.R + r) * m.O + self.origin
 
     def open_quarter(self) -> None:
-        """Remember the state at the start of the quarter: the market, the location review and
-        entry read it, whatever the earlier stages of the quarter changed (MODEL_BRIEF "One step")."""
+        """Remember the state at the start of the quarter.
+
+        The market, the location review and entry read it, whatever the earlier stages of the
+        quarter changed (MODEL_BRIEF "One step").
+        """
         self.q_region, self.q_size, self.q_log_cap = self.region, self.size, self.log_cap
         self.q_abatement, self.q_automation, self.q_pilot = self.abatement, self.automation, self.pilot
         self.q_rd_centre = self.rd_centre
 
     def economics(self, mk: Market, region: int) -> dict[str, np.float64]:
-        """Costs, attraction and subsidies of this firm (state at the start of the quarter) with its
-        plant in ``region`` (MODEL_BRIEF "Suggested forms": market share, profit, subsidies).
+        """Costs, attraction and subsidies of this firm with its plant in ``region``.
+
+        State at the start of the quarter (MODEL_BRIEF "Suggested forms": market share, profit, subsidies).
 
         A site in another region is in a pilot city with that region's pilot share (expected value);
         fines enter at their expected rate.
@@ -140,14 +155,19 @@ class FirmAgent(mesa.Agent):
 
     # ------------------------------------------------------------ 2. market
     def compete(self, mk: Market) -> None:
-        """MODEL_BRIEF "One step" 2 (Market): attraction = size x exp(z / sigma), with competitiveness
-        z = log capability - eta x log unit cost + site and access terms; the model sums attraction
-        by sector to split demand."""
+        """Compete for demand (MODEL_BRIEF "One step" 2, Market).
+
+        Attraction = size x exp(z / sigma), with competitiveness z = log capability - eta x log unit
+        cost + site and access terms; the model sums attraction by sector to split demand.
+        """
         self.econ = self.economics(mk, self.region)
 
     def book_sales(self, mk: Market) -> None:
-        """MODEL_BRIEF "One step" 2-3: revenue = demand x own attraction / sector total; expected
-        profit at the current site (costs, expected fines, subsidies); R&D spending."""
+        """Book sales and expected profit (MODEL_BRIEF "One step" 2-3).
+
+        Revenue = demand x own attraction / sector total; expected profit at the current site
+        (costs, expected fines, subsidies); R&D spending.
+        """
         p, lv, e = self.model.p, self.model.lv, self.econ
         self.revenue = self.sales(mk, e)
         self.profit = self.revenue * e["keep"] - self.q_size * e["cost_cap"]
@@ -162,16 +182,20 @@ class FirmAgent(mesa.Agent):
 
     # ------------------------------------------------ 3. costs and profit
     def face_demand_shock(self, u: np.ndarray) -> None:
-        """Transitory demand shock, uniform with mean 0 and standard deviation ``demand_shock_sigma``
-        (spreads exits over time; MODEL_BRIEF "Exit and entry")."""
+        """Transitory demand shock (MODEL_BRIEF "Exit and entry": it spreads exits over time).
+
+        Uniform with mean 0 and standard deviation ``demand_shock_sigma``.
+        """
         sig = self.model.p.behaviour.firms.demand_shock_sigma
         shock = (2.0 * np.sqrt(3.0) * sig) * (u[self.slot] - 0.5)
         self.profit = self.profit + shock * self.revenue * self.econ["keep"]
 
     def undergo_inspection(self, u: np.ndarray) -> None:
-        """MODEL_BRIEF "Enforcement": inspected with probability iota x enforcement; a plant in breach
-        (pollution x (1 - abatement) x enforcement > limit) is fined, or with ``shutdown_prob`` ordered
-        to stop. Expected fines in profit are replaced by the actual fine.
+        """Random inspection (MODEL_BRIEF "Suggested forms", enforcement; §參).
+
+        Inspected with probability iota x enforcement; a plant in breach (pollution x (1 - abatement)
+        x enforcement > limit) is fined, or with ``shutdown_prob`` ordered to stop. Expected fines in
+        profit are replaced by the actual fine.
 
         One uniform: inspected if u < p; then u / p is uniform again and decides the shutdown.
         """
@@ -200,13 +224,21 @@ class FirmAgent(mesa.Agent):
         self.age += 1
 
     def do_rd(self, fill: np.ndarray, cut: np.ndarray, frontier: np.ndarray) -> None:
-        """Capability grows by theta x (R&D x (1 + subsidy) / size)^alpha x talent fill, plus catch-up
-        toward the sector frontier; export controls cut the growth of CN firms in controlled sectors
-        (MODEL_BRIEF "Suggested forms", capability; "Shocks")."""
+        """R&D raises capability (MODEL_BRIEF "Suggested forms", capability; "Shocks").
+
+        Growth theta x (R&D x (1 + subsidy) / size)^alpha x talent fill, plus catch-up toward the
+        sector frontier; export controls cut the growth of CN firms in controlled sectors.
+        """
         cb, c = self.model.p.behaviour.capability, self.cell(self.q_region)
         x = self.rd * (1.0 + self.econ["sub_rate"]) / self.q_size
         self.log_cap = self.q_log_cap + K.capability_growth(
-            x, fill[c], frontier[self.sector] - self.q_log_cap, cb.theta, cb.alpha, cb.talent_weight, cb.catch_up,
+            x,
+            fill[c],
+            frontier[self.sector] - self.q_log_cap,
+            cb.theta,
+            cb.alpha,
+            cb.talent_weight,
+            cb.catch_up,
             cut[c],
         )
 
@@ -216,8 +248,10 @@ class FirmAgent(mesa.Agent):
         self.abatement = self.q_abatement + speed * (target[self.cell(self.q_region)] - self.q_abatement)
 
     def automate(self, pressure: np.ndarray) -> None:
-        """Automation, the alternative to relocation when fixed (labour) costs rise; MIC2025 support
-        raises it where the firm is eligible (MODEL_BRIEF "One step" 4)."""
+        """Automate against rising fixed (labour) costs (MODEL_BRIEF "One step" 4).
+
+        The alternative to relocation; MIC2025 support raises it where the firm is eligible.
+        """
         m = self.model
         p, ab = m.p, m.p.behaviour.automation
         boost = 1.0 + p.policy.mic2025.automation_boost * m.lv["mic_level"] * self.econ["mic_elig"]
@@ -226,12 +260,15 @@ class FirmAgent(mesa.Agent):
         self.profit = self.profit - ab.cost * d_auto * self.q_size
 
     def adjust_capacity(self) -> None:
-        """Capacity grows with the margin above target and shrinks below it (capped); Taiwanese firms'
-        expansion abroad counts as outward investment (MODEL_BRIEF "What a run yields")."""
+        """Grow or shrink capacity with the margin above or below target (capped).
+
+        Taiwanese firms' expansion abroad counts as outward investment (MODEL_BRIEF "What a run yields").
+        """
         m = self.model
         fb = m.p.behaviour.firms
-        dlog = np.clip(fb.size_adjust * (self.profit / self.q_size - fb.target_margin), -fb.size_adjust_max,
-                       fb.size_adjust_max)
+        dlog = np.clip(
+            fb.size_adjust * (self.profit / self.q_size - fb.target_margin), -fb.size_adjust_max, fb.size_adjust_max
+        )
         self.size = self.q_size * np.exp(dlog)
         abroad_tw = (self.origin == TW_O) & (self.q_region != m.iTW)
         self.expansion_investment = (
@@ -240,8 +277,10 @@ class FirmAgent(mesa.Agent):
 
     # ------------------------------------------------------ 5. location review
     def expected_margins(self) -> np.ndarray:
-        """Expected profit per unit capacity in every region (R,), with that region's costs, access
-        and subsidies (MODEL_BRIEF "Location review")."""
+        """Expected profit per unit capacity in every region (R,) (MODEL_BRIEF "Location review").
+
+        Each with that region's costs, access and subsidies.
+        """
         m, mk = self.model, self.model.market_tables
         out = np.empty(m.R)
         for r in range(m.R):  # a handful of candidate regions
@@ -250,8 +289,10 @@ class FirmAgent(mesa.Agent):
         return out
 
     def review_location(self, u: np.ndarray) -> None:
-        """MODEL_BRIEF "One step" 5: with probability ``h_firm`` the firm compares expected margins in
-        TW, CN, SEA and ROW, net of a relocation cost, and picks a region by multinomial logit.
+        """Review the plant's location (MODEL_BRIEF "One step" 5).
+
+        With probability ``h_firm`` the firm compares expected margins in TW, CN, SEA and ROW, net of
+        a relocation cost, and picks a region by multinomial logit.
 
         One uniform: u < h reviews; v = u / h picks the region by inverse CDF; v's position inside the
         chosen region's probability interval is uniform again and decides whether the new site is in
@@ -286,9 +327,11 @@ class FirmAgent(mesa.Agent):
 
     # -------------------------------------------------------- 6. R&D centres
     def review_rd_centre(self, u: np.ndarray, p_open: float) -> None:
-        """MODEL_BRIEF §伍 and "Suggested forms": a foreign firm opens an R&D centre in Taiwan with a
-        logit chance (Taiwan's incentive, TW talent pool, 31-measures access; ``p_open`` from the
-        model), or closes one it has at ``close_rate``."""
+        """Open or close an R&D centre in Taiwan (MODEL_BRIEF §伍 and "Suggested forms").
+
+        A foreign firm opens one with a logit chance (Taiwan's incentive, TW talent pool,
+        31-measures access; ``p_open`` from the model), or closes one it has at ``close_rate``.
+        """
         if self.origin != FOREIGN_O:
             return
         ui = u[self.slot]
@@ -301,8 +344,7 @@ class FirmAgent(mesa.Agent):
 
     # ---------------------------------------------------------------- 7. exit
     def consider_exit(self) -> None:
-        """MODEL_BRIEF "Exit and entry": a shutdown order ends the firm; so do ``loss_quarters``
-        consecutive loss quarters."""
+        """Exit after a shutdown order or ``loss_quarters`` consecutive losses (MODEL_BRIEF "Exit and entry")."""
         m = self.model
         m.watch_tie("loss", self.profit, 0.0, scale=self.q_size)
         self.loss_streak = self.loss_streak + 1 if self.profit < 0 else 0
@@ -319,8 +361,9 @@ class FirmAgent(mesa.Agent):
 
 
 class ProfessionalAgent(mesa.Agent):
-    """A Taiwanese professional (MODEL_BRIEF "Agents"); every agent stands for the model's ``prof_weight``
-    real people.
+    """A Taiwanese professional (MODEL_BRIEF "Agents").
+
+    Every agent stands for the model's ``prof_weight`` real people.
 
     Args:
         model: the Mesa model.
@@ -354,10 +397,12 @@ class ProfessionalAgent(mesa.Agent):
         return self.model.t - self.left_tw if self.region != self.model.iTW else 0
 
     def review_workplace(self, u: np.ndarray, cdf: np.ndarray) -> None:
-        """MODEL_BRIEF "One step" 7: with probability ``h_prof`` a professional reviews where to work and
-        picks TW, CN, SEA or ROW by a logit of utility (log expected wage x employment chance, amenity,
-        the 31 measures' individual items, Taiwan's retention terms, moving cost). ``cdf`` is the
-        cumulative choice probability by (sector, current region), computed by the model.
+        """Review where to work (MODEL_BRIEF "One step" 7).
+
+        With probability ``h_prof`` a professional picks TW, CN, SEA or ROW by a logit of utility (log
+        expected wage x employment chance, amenity, the 31 measures' individual items, Taiwan's
+        retention terms, moving cost). ``cdf`` is the cumulative choice probability by (sector,
+        current region), computed by the model.
 
         One float32 uniform per professional and quarter: [0, h) reviews, and u / h is the choice draw.
         """
@@ -381,8 +426,7 @@ class ProfessionalAgent(mesa.Agent):
             self.left_tw = m.t
 
     def advance_career(self, u: np.ndarray) -> None:
-        """MODEL_BRIEF "Suggested forms": entries and retirements at constant rates keep the population
-        plausible; seniors retire, others are promoted.
+        """Retire (seniors) or be promoted (others) at constant rates (MODEL_BRIEF "Suggested forms").
 
         The same float32 uniform as the review: [h, h + rate) is the demography draw (the events are
         disjoint within a quarter).

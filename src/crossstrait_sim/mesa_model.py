@@ -54,15 +54,30 @@ class MesaModel(mesa.Model, CellTables):
 
     def __init__(self, params: Params, log_events: bool = False) -> None:
         # the agents' activation order comes from its own stream; it never changes results
-        super().__init__(rng=np.random.default_rng(np.random.SeedSequence(params.seed, spawn_key=(
-            STREAM_KEYS["mesa_activation"],))))
+        super().__init__(
+            rng=np.random.default_rng(np.random.SeedSequence(params.seed, spawn_key=(STREAM_KEYS["mesa_activation"],)))
+        )
         core = VectorizedModel(params)  # initial population and calibration, shared with the vectorized engine
         self.p, self.t = params, 0
         self.S, self.R, self.O = core.S, core.R, core.O
         self.iTW, self.iCN, self.iSEA = core.iTW, core.iCN, core.iSEA
         self.streams = core.rng  # the per-mechanism streams, after the initialisation draws
-        for name in ("site", "firm_asc", "amenity", "local_supply0", "hire_scale", "tight0", "fill0", "supply_tw0",
-                     "entrant_size", "entrant_weight", "prof_weight", "prof_agents0", "talent", "calibration"):
+        for name in (
+            "site",
+            "firm_asc",
+            "amenity",
+            "local_supply0",
+            "hire_scale",
+            "tight0",
+            "fill0",
+            "supply_tw0",
+            "entrant_size",
+            "entrant_weight",
+            "prof_weight",
+            "prof_agents0",
+            "talent",
+            "calibration",
+        ):
             setattr(self, name, getattr(core, name))
         self.retention_extra = 0.0
         self.recorder = Recorder(params)
@@ -79,14 +94,30 @@ class MesaModel(mesa.Model, CellTables):
         f, pr = core.firms, core.prof
         ix = np.flatnonzero(f.alive)
         FirmAgent.create_agents(
-            self, len(ix), slot=ix, origin=f.origin[ix], sector=f.sector[ix], region=f.region[ix],
-            weight=f.weight[ix], size=f.size[ix], log_cap=f.log_cap[ix], abatement=f.abatement[ix],
-            automation=f.automation[ix], pilot=f.pilot[ix], age=f.age[ix], loss_streak=f.loss_streak[ix],
+            self,
+            len(ix),
+            slot=ix,
+            origin=f.origin[ix],
+            sector=f.sector[ix],
+            region=f.region[ix],
+            weight=f.weight[ix],
+            size=f.size[ix],
+            log_cap=f.log_cap[ix],
+            abatement=f.abatement[ix],
+            automation=f.automation[ix],
+            pilot=f.pilot[ix],
+            age=f.age[ix],
+            loss_streak=f.loss_streak[ix],
             rd_centre=f.rd_centre[ix],
         )
         jx = np.flatnonzero(pr.alive)
         ProfessionalAgent.create_agents(
-            self, len(jx), slot=jx, sector=pr.sector[jx], region=pr.region[jx], stage=pr.stage[jx],
+            self,
+            len(jx),
+            slot=jx,
+            sector=pr.sector[jx],
+            region=pr.region[jx],
+            stage=pr.stage[jx],
             left_tw=pr.left_tw[jx],
         )
 
@@ -180,9 +211,17 @@ class MesaModel(mesa.Model, CellTables):
         s, r, o = g(cohort, "sector", np.intp), g(cohort, "region", np.intp), g(cohort, "origin", np.intp)
         self.cohort = cohort
         self.q = Quarter(
-            ix=g(cohort, "slot", np.intp), s=s, r=r, o=o, cell=(s * self.R + r) * self.O + o,
-            w=g(cohort, "weight"), size=g(cohort, "size"), log_cap=g(cohort, "log_cap"),
-            abatement=g(cohort, "abatement"), automation=g(cohort, "automation"), pilot=g(cohort, "pilot", bool),
+            ix=g(cohort, "slot", np.intp),
+            s=s,
+            r=r,
+            o=o,
+            cell=(s * self.R + r) * self.O + o,
+            w=g(cohort, "weight"),
+            size=g(cohort, "size"),
+            log_cap=g(cohort, "log_cap"),
+            abatement=g(cohort, "abatement"),
+            automation=g(cohort, "automation"),
+            pilot=g(cohort, "pilot", bool),
             rd_centre=g(cohort, "rd_centre", bool),
         )
         return cohort
@@ -225,7 +264,9 @@ class MesaModel(mesa.Model, CellTables):
         w = self.gather(movers, "weight")
         dest = self.gather(movers, "moved_to", np.intp)
         n_cells = self.S * self.R * self.O
-        self.out["outward"] = self.out["outward"] + K.group_sum(dest, self.gather(movers, "relocation_investment"), self.R)
+        self.out["outward"] = self.out["outward"] + K.group_sum(
+            dest, self.gather(movers, "relocation_investment"), self.R
+        )
         self.out["relocations"] = K.group_sum(self.cells_of(movers), w, n_cells).reshape(self.S, self.R, self.O)
 
     # 6. R&D centres --------------------------------------------------------
@@ -238,34 +279,48 @@ class MesaModel(mesa.Model, CellTables):
     # 7. exit and entry -----------------------------------------------------
     def exit_and_entry(self) -> None:
         """Exits by loss streak or shutdown order; entrants by (sector, region, origin) as Poisson draws."""
-        p, S, R, O = self.p, self.S, self.R, self.O
+        p, S, R, n_o = self.p, self.S, self.R, self.n_o
         self.firms.shuffle_do("consider_exit")
         for cause, key in (("exit_loss", "exits_loss"), ("exit_enforcement", "exits_enf")):
             gone = [a for a in self.cohort if a.exit_cause == cause]
-            sr = self.cells_of(gone) // O  # sector x R + region, after relocation
+            sr = self.cells_of(gone) // n_o  # sector x R + region, after relocation
             self.out[key] = K.group_sum(sr, self.gather(gone, "weight"), S * R).reshape(S, R)
-        firm_agents = np.bincount(self.cells_of(self.firms_in_slot_order()), minlength=S * R * O)
+        firm_agents = np.bincount(self.cells_of(self.firms_in_slot_order()), minlength=S * R * n_o)
         counts = self.streams["firm_entry"].poisson(self.entry_means(self.q, firm_agents))
         self.out["entries"] = counts * self.entrant_weight[None, None, :]
         total = int(counts.sum())
         if total == 0:
             return
         # entrants' attributes, one row per entrant in cell order, drawn as the vectorized core draws them
-        cells = np.repeat(np.arange(S * R * O), counts.ravel())
-        es, er, eo = cells // (R * O), (cells // O) % R, cells % O
+        cells = np.repeat(np.arange(S * R * n_o), counts.ravel())
+        es, er, eo = cells // (R * n_o), (cells // n_o) % R, cells % n_o
         slots = self.lowest_free_slots(self.firm_slots, total)
         rng = self.streams["firm_entry_attrs"]
         sig = p.population.firm_size_sigma
         size = self.entrant_size[es, eo] * np.exp(sig * rng.standard_normal(total) - sig**2 / 2)
         log_cap = self.q.mean_log_cap[es, eo] + p.population.capability_sigma * rng.standard_normal(total)
         b = p.behaviour.abatement
-        abatement = K.abatement_target(p.pollution[es], self.lv["enforcement"][er], b.compliance_rate, b.cost,
-                                       b.emission_limit)
+        abatement = K.abatement_target(
+            p.pollution[es], self.lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
+        )
         pilot = rng.random(total) < p.pilot_share[er]
         weight = self.entrant_weight[eo]
         entrants = FirmAgent.create_agents(
-            self, total, slot=slots, origin=eo, sector=es, region=er, weight=weight, size=size, log_cap=log_cap,
-            abatement=abatement, automation=0.0, pilot=pilot, age=0, loss_streak=0, rd_centre=False,
+            self,
+            total,
+            slot=slots,
+            origin=eo,
+            sector=es,
+            region=er,
+            weight=weight,
+            size=size,
+            log_cap=log_cap,
+            abatement=abatement,
+            automation=0.0,
+            pilot=pilot,
+            age=0,
+            loss_streak=0,
+            rd_centre=False,
         )
         for a, c in zip(entrants, cells, strict=True):  # AgentSet keeps creation order
             a.note("firm_entry", int(c))
