@@ -279,7 +279,7 @@ class MesaModel(mesa.Model, CellTables):
     # 7. exit and entry -----------------------------------------------------
     def exit_and_entry(self) -> None:
         """Exits by loss streak or shutdown order; entrants by (sector, region, origin) as Poisson draws."""
-        p, S, R, n_o = self.p, self.S, self.R, self.n_o
+        p, S, R, n_o = self.p, self.S, self.R, self.O
         self.firms.shuffle_do("consider_exit")
         for cause, key in (("exit_loss", "exits_loss"), ("exit_enforcement", "exits_enf")):
             gone = [a for a in self.cohort if a.exit_cause == cause]
