@@ -78,8 +78,9 @@ def test_free_parameter_checks(tmp_path):
 
 def test_default_config_composes_calibrated_and_runs():
     fitted = yaml.safe_load((conf_dir() / "calibration" / "fitted.yaml").read_text()) or {}
-    cfg = compose_config(["end=2011Q4", "output.summary_quarters=[2011Q4]", "output.plot=false"])
-    prior = compose_config(["calibration=none", "end=2011Q4", "output.summary_quarters=[2011Q4]"])
+    short = ["scenario=baseline", "end=2015Q4", "scale=0.005", "output.summary_quarters=[2015Q4]"]
+    cfg = compose_config(short)  # the default composition: calibration=fitted
+    prior = compose_config(["calibration=none", *short])
 
     def leaves(d, prefix=""):
         for k, v in d.items():
