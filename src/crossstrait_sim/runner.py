@@ -72,6 +72,12 @@ def summarise(table: pd.DataFrame, quarters: list[str]) -> dict[str, dict[str, f
     return out
 
 
+def summary_quarters(params: Params, wanted: list[str]) -> list[str]:
+    """The wanted summary quarters that lie inside the horizon, else the last quarter."""
+    inside = [q for q in wanted if q in params.quarters]
+    return inside or [params.quarters[-1]]
+
+
 def run_config(cfg: DictConfig, out_dir: Path | str | None = None) -> RunResult:
     """Validate ``cfg``, simulate, and (if ``out_dir``) write table, summary, plot and config."""
     params = build_params(cfg)  # every config error is raised here, before simulating
@@ -83,7 +89,7 @@ def run_config(cfg: DictConfig, out_dir: Path | str | None = None) -> RunResult:
         "seed": params.seed,
         "scale": params.scale,
         "quarters": f"{params.quarters[0]}..{params.quarters[-1]}",
-        "indicators": summarise(table, list(cfg.output.summary_quarters)),
+        "indicators": summarise(table, summary_quarters(params, list(cfg.output.summary_quarters))),
     }
     res = RunResult(table=table, config=cfg, params=params, summary=summary, seconds=seconds, agent_steps=steps)
     if out_dir is not None:
