@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from crossstrait_sim.atomic import atomic_write, write_json
 from crossstrait_sim.config import compose_config
 from crossstrait_sim.parameters import Params, build_params
+from crossstrait_sim.results import BY_NAME
 
 SUMMARY_ITEMS: tuple[tuple[str, str, str, str, str], ...] = (
     # (label, indicator, sector, region, origin)
@@ -126,7 +127,13 @@ def format_summary(summary: dict[str, Any]) -> str:
     qs = list(ind)
     labels = list(next(iter(ind.values())).keys()) if ind else []
     lines = [f"crossstrait-sim  scenario={summary['scenario']}  seed={summary['seed']}  scale={summary['scale']}"]
-    lines.append(f"{'indicator':34s}" + "".join(f"{q:>14s}" for q in qs))
+    units = {label: BY_NAME[indicator].unit for label, indicator, *_ in SUMMARY_ITEMS}
+    lines.append(f"{'indicator':32s}{'unit':20s}" + "".join(f"{q:>12s}" for q in qs))
     for lab in labels:
-        lines.append(f"{lab:34s}" + "".join(f"{ind[q].get(lab, float('nan')):14,.3g}" for q in qs))
+        vals = "".join(f"{_fmt(ind[q].get(lab, float('nan'))):>12s}" for q in qs)
+        lines.append(f"{lab:32s}{units.get(lab, ''):20s}" + vals)
     return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}"
