@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -33,8 +34,12 @@ def _task(cfg: DictConfig) -> None:
             shutil.rmtree(out, ignore_errors=True)
         print(f"crossstrait-sim: config error: {exc}", file=sys.stderr)
         sys.exit(2)
-    print(format_summary(res.summary))
-    print(f"wrote {out}/results.parquet, summary.json, talent_outflow.png ({res.seconds:.2f} s simulated)")
+    try:
+        print(format_summary(res.summary))
+        print(f"wrote {out}/results.parquet, summary.json, talent_outflow.png ({res.seconds:.2f} s simulated)")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `crossstrait-sim | head`: the outputs are written; stay quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main() -> None:
