@@ -180,7 +180,7 @@ def gather(sweep_dir: Path | str) -> Sweep:
     rows += [{"run": name, "status": "not started"} for name in expected if name not in found]
     runs = pd.DataFrame(rows, columns=["run", "status", "scenario", "seed", "error"])
     complete = {r: m for r, m in mans.items() if m.get("status") == "complete" and (sweep_dir / r / RESULTS).is_file()}
-    labels = _variant_labels(complete)
+    labels = _variant_labels(mans)  # from every run, so that a label does not depend on which runs finished
     runs["variant"] = runs["run"].map(labels)
     parts = []
     events: set[tuple[float, str]] = set()

@@ -112,7 +112,7 @@ def plot_talent_compare(
         order: scenarios in legend order.
     """
     order = order or sorted(values["variant"].unique())
-    fig = plt.figure(figsize=(11, 6.2))
+    fig = plt.figure(figsize=(11, 6.6))
     gs = fig.add_gridspec(2, 1, height_ratios=[1.1, 5], hspace=0.02)
     ax_ev = fig.add_subplot(gs[0])
     ax = fig.add_subplot(gs[1], sharex=ax_ev)
@@ -135,12 +135,12 @@ def plot_talent_compare(
     ax.legend(
         loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, title="scenario", title_fontsize=9, frameon=False
     )
-    ax_ev.set_title(
-        "Taiwanese professionals working in the mainland: mean across seeds, shaded 90% band "
-        "(dotted lines: policy start dates)",
+    fig.suptitle(
+        "Taiwanese professionals working in the mainland, by scenario\n"
+        "line: mean across seeds; shaded: 90% band across seeds; dotted: policy start dates",
         fontsize=11,
     )
-    fig.subplots_adjust(left=0.07, right=0.74, top=0.93, bottom=0.09)
+    fig.subplots_adjust(left=0.07, right=0.74, top=0.89, bottom=0.09)
     atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     return path
@@ -162,7 +162,7 @@ def plot_policy_response(
     variants = [v for v in variants if v in set(stats["variant"])]
     quarters = sorted(stats["quarter"].unique())
     n = len(keys)
-    height = 1.6 + 0.42 * max(len(variants), 1) * max(1.0, len(quarters) / 3)
+    height = 2.0 + 0.5 * max(len(variants), 1) * max(1.0, len(quarters) / 3)
     fig, axes = plt.subplots(1, n, figsize=(3.3 * n + 1.8, height), sharey=True, squeeze=False)
     axes = axes[0]
     ypos = {v: i for i, v in enumerate(variants)}
@@ -185,18 +185,13 @@ def plot_policy_response(
     axes[0].set_yticks(range(len(variants)), variants, fontsize=8.5)
     axes[0].set_ylim(len(variants) - 0.5, -0.5)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=len(quarters),
-        fontsize=8.5,
-        frameon=False,
-        title="quarter (marker: mean of paired differences; bar: 90% interval across seeds)",
-        title_fontsize=8.5,
+    fig.legend(handles, labels, loc="lower center", ncol=len(quarters), fontsize=8.5, frameon=False, title="quarter")
+    fig.suptitle(
+        f"Response to policy: difference from '{reference}', paired by seed\n"
+        "marker: mean of the per-seed differences; bar: their 90% interval across seeds",
+        fontsize=11,
     )
-    fig.suptitle(f"Response to policy: difference from '{reference}', paired by seed", fontsize=11.5)
-    fig.tight_layout(rect=(0, 0.1 if height < 4 else 0.07, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.5 / height, 1, 1 - 0.55 / height))
     atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     return path

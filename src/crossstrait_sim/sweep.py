@@ -57,10 +57,17 @@ class RunOutcome:
 
 
 def run_name(overrides: Sequence[str], exclude: Iterable[str] = EXCLUDE_FROM_RUN_NAME) -> str:
-    """The run directory name of a job: its overrides sorted and joined by commas (as Hydra's ``override_dirname``)."""
+    """The run directory name of a job, exactly as Hydra's ``override_dirname`` makes it in a multirun.
+
+    The overrides are first written the way Hydra's sweeper hands them to a job
+    (``output.plot=false`` becomes ``output.plot=False``), then sorted and joined by commas.
+    """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    jobs = sweep_jobs(list(overrides), None)
+    if len(jobs) != 1:
+        raise ValueError(f"overrides {list(overrides)} describe {len(jobs)} runs, not one")
+    parsed = OverridesParser.create().parse_overrides(jobs[0])
     excl = set(exclude)
     lines = sorted(o.input_line for o in parsed if o.key_or_group not in excl and o.input_line is not None)
     return ",".join(lines)
@@ -138,6 +145,7 @@ class ProgressPrinter:
         self.t0_iso = now_iso()
         self.last = ""
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.first: tuple[float, int] | None = None  # (time, runs finished) when the first run of this session ended
 
     def counts(self) -> dict[str, int]:
         """Runs by status in the sweep directory, and how many finished since this printer started."""
@@ -163,9 +171,15 @@ class ProgressPrinter:
         if c["failed"]:
             parts.append(f"{c['failed']} failed")
         parts.append(f"elapsed {_fmt_secs(elapsed)}")
-        if total is not None and c["finished_now"] > 0 and done < total:
-            left = (total - done) * elapsed / c["finished_now"]
-            parts.append(f"about {_fmt_secs(left)} left")
+        now = time.time()
+        if c["finished_now"] > 0 and self.first is None:
+            self.first = (now, c["finished_now"])
+        if total is not None and self.first is not None and done < total:
+            # rate since the first run ended: leaves out the launcher's start-up time
+            t1, n1 = self.first
+            n, dt_ = c["finished_now"] - n1, now - t1
+            rate = n / dt_ if n > 0 and dt_ > 0 else c["finished_now"] / max(elapsed, 1e-9)
+            parts.append(f"about {_fmt_secs((total - done) / rate)} left")
         return ", ".join(parts)
 
     def update(self, final: bool = False) -> None:
