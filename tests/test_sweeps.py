@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossstrait_sim.compare import compare, gather, main as compare_main
+from crossstrait_sim.compare import compare, gather
+from crossstrait_sim.compare import main as compare_main
 from crossstrait_sim.manifest import read_manifest
 from crossstrait_sim.sweep import run_name, run_sweep, sweep_jobs
 
@@ -87,7 +88,9 @@ def test_paired_differences_by_hand(joblib_sweep: Path, tmp_path: Path) -> None:
     by_hand = {}
     for scen in ("baseline", "measures31"):
         for seed in range(3):
-            t = pd.read_parquet(joblib_sweep / run_name([f"scenario={scen}", f"seed={seed}", *SMALL]) / "results.parquet")
+            t = pd.read_parquet(
+                joblib_sweep / run_name([f"scenario={scen}", f"seed={seed}", *SMALL]) / "results.parquet"
+            )
             sel = t[(t.indicator == "firms") & (t.region == "CN") & (t.origin == "TW") & (t.sector != "all")]
             by_hand[scen, seed] = sel[sel.quarter == Q]["value"].sum()
     diffs = np.array([by_hand["measures31", s] - by_hand["baseline", s] for s in range(3)])
@@ -107,15 +110,23 @@ def test_paired_differences_by_hand(joblib_sweep: Path, tmp_path: Path) -> None:
 def test_submitit_local_joblib_and_serial_give_the_same_tables(joblib_sweep: Path, tmp_path: Path) -> None:
     sub = tmp_path / "submitit"
     r = cli(
-        ["--multirun", "hydra/launcher=submitit_local", "scenario=baseline,measures31", "seed=0,1", *SMALL,
-         f"hydra.sweep.dir={sub}"],
+        [
+            "--multirun",
+            "hydra/launcher=submitit_local",
+            "scenario=baseline,measures31",
+            "seed=0,1",
+            *SMALL,
+            f"hydra.sweep.dir={sub}",
+        ],
         tmp_path,
         timeout=600,
     )
     assert r.returncode == 0, r.stderr
     assert (sub / ".submitit").is_dir()  # the submitit job machinery ran
     serial = tmp_path / "serial"
-    report = run_sweep(serial, {"scenario": ["baseline", "measures31"], "seed": [0, 1]}, SMALL, n_jobs=1, progress=False)
+    report = run_sweep(
+        serial, {"scenario": ["baseline", "measures31"], "seed": [0, 1]}, SMALL, n_jobs=1, progress=False
+    )
     assert set(report.status) == {"complete"}
     t_sub = sorted_table(gather(sub).table)
     t_ser = sorted_table(gather(serial).table)
@@ -128,11 +139,20 @@ def test_submitit_local_joblib_and_serial_give_the_same_tables(joblib_sweep: Pat
 
 def test_resume_after_killed_sweep(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    args = ["--multirun", "scenario=baseline,measures31", "seed=range(0,5)", *SMALL, f"hydra.sweep.dir={sweep}",
-            "hydra.launcher.n_jobs=1"]
+    args = [
+        "--multirun",
+        "scenario=baseline,measures31",
+        "seed=range(0,5)",
+        *SMALL,
+        f"hydra.sweep.dir={sweep}",
+        "hydra.launcher.n_jobs=1",
+    ]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crossstrait_sim.cli", *args], cwd=tmp_path, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "crossstrait_sim.cli", *args],
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 300
     try:
@@ -151,7 +171,11 @@ def test_resume_after_killed_sweep(tmp_path: Path) -> None:
     partial = gather(sweep)
     assert set(partial.table["run"]) == done_before
     assert len(partial.left_out) == 10 - len(done_before)
-    assert set(partial.left_out.status) <= {"running", "not started", "no manifest (starting, or killed before it started)"}
+    assert set(partial.left_out.status) <= {
+        "running",
+        "not started",
+        "no manifest (starting, or killed before it started)",
+    }
 
     r = cli(args, tmp_path)
     assert r.returncode == 0, r.stderr
@@ -169,8 +193,14 @@ def test_resume_after_killed_sweep(tmp_path: Path) -> None:
 def test_failing_configuration_does_not_stop_the_sweep(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     r = cli(
-        ["--multirun", "scenario=measures31", "policy.measures31.start=2018Q1,2035Q1", "seed=0", *SMALL,
-         f"hydra.sweep.dir={sweep}"],
+        [
+            "--multirun",
+            "scenario=measures31",
+            "policy.measures31.start=2018Q1,2035Q1",
+            "seed=0",
+            *SMALL,
+            f"hydra.sweep.dir={sweep}",
+        ],
         tmp_path,
     )
     assert r.returncode == 1  # the sweep finished, and says that a run failed
