@@ -97,7 +97,7 @@ def _event_axis(ax_ev: plt.Axes, events: list[tuple[float, str]]) -> None:
     ax_ev.set_axis_off()
     ax_ev.set_ylim(0, 1)
     for xe, labels in merged.items():
-        ax_ev.text(xe, 0.02, " / ".join(labels), rotation=90, fontsize=7.5, color="0.25", ha="center", va="bottom")
+        ax_ev.text(xe, 0.02, " / ".join(labels), rotation=90, fontsize=7, color="0.25", ha="center", va="bottom")
 
 
 def plot_talent_compare(
@@ -112,8 +112,8 @@ def plot_talent_compare(
         order: scenarios in legend order.
     """
     order = order or sorted(values["variant"].unique())
-    fig = plt.figure(figsize=(11, 6.6))
-    gs = fig.add_gridspec(2, 1, height_ratios=[1.1, 5], hspace=0.02)
+    fig = plt.figure(figsize=(11, 7.6))
+    gs = fig.add_gridspec(2, 1, height_ratios=[1.9, 5], hspace=0.02)
     ax_ev = fig.add_subplot(gs[0])
     ax = fig.add_subplot(gs[1], sharex=ax_ev)
     cmap = plt.get_cmap("tab10")
@@ -140,7 +140,7 @@ def plot_talent_compare(
         "line: mean across seeds; shaded: 90% band across seeds; dotted: policy start dates",
         fontsize=11,
     )
-    fig.subplots_adjust(left=0.07, right=0.74, top=0.89, bottom=0.09)
+    fig.subplots_adjust(left=0.07, right=0.74, top=0.9, bottom=0.08)
     atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     return path
