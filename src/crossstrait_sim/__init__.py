@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["run", "run_config", "simulate", "build_params", "ConfigError", "__version__"]
+__all__ = ["ConfigError", "__version__", "build_params", "run", "run_config", "simulate"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from crossstrait_sim.errors import ConfigError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -46,8 +47,12 @@ def _task(cfg: DictConfig) -> None:
         print(f"crossstrait-sim: run failed: {outcome.error} (traceback in {out}/error.txt)", file=sys.stderr)
         sys.exit(1)
     summary = json.loads((out / "summary.json").read_text())
-    print(format_summary(summary))
-    print(f"wrote {out}/results.parquet, manifest.json, summary.json, talent_outflow.png ({outcome.seconds:.2f} s)")
+    try:
+        print(format_summary(summary))
+        print(f"wrote {out}/results.parquet, manifest.json, summary.json, talent_outflow.png ({outcome.seconds:.2f} s)")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `crossstrait-sim | head`: the outputs are written; stay quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _sweep_task(cfg: DictConfig, out: Path, overrides: list[str]) -> None:

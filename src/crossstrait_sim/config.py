@@ -19,7 +19,10 @@ def conf_dir() -> Path:
     env = os.environ.get(CONF_ENV)
     candidates = [Path(env)] if env else []
     here = Path(__file__).resolve().parent
-    candidates += [here.parents[1] / "conf", here / "conf"]
+    checkout = here.parents[1]  # src/crossstrait_sim -> the repository root of a source checkout
+    if (checkout / "pyproject.toml").is_file():
+        candidates.append(checkout / "conf")
+    candidates.append(here / "conf")  # the copy a wheel ships inside the package
     for c in candidates:
         if (c / "config.yaml").is_file():
             return c

@@ -16,7 +16,7 @@ def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def competitiveness(log_cap: np.ndarray, unit_cost: np.ndarray, access: np.ndarray, eta: float) -> np.ndarray:
-    """z = log(capability) - eta * log(unit cost) + access (MODEL_BRIEF, market share)."""
+    """Z = log(capability) - eta * log(unit cost) + access (MODEL_BRIEF, market share)."""
     return log_cap - eta * np.log(unit_cost) + access
 
 

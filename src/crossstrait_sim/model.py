@@ -45,8 +45,11 @@ class Labour:
 
 @dataclass
 class Market:
-    """Market context of a quarter: tables by cell (sector, region, origin), raveled, and revenue
-    per unit of attraction by sector. Firms read their row of a table with their cell index."""
+    """Market context of a quarter.
+
+    Tables by cell (sector, region, origin), raveled, and revenue per unit of attraction
+    by sector. Firms read their row of a table with their cell index.
+    """
 
     fixed: np.ndarray  # fixed cost per unit capacity, before automation
     wage: np.ndarray  # skilled wage bill per unit capacity
@@ -172,7 +175,10 @@ class VectorizedModel:
         )
         b = p.behaviour.abatement
         f.abatement[sl] = K.abatement_target(
-            p.pollution[f.sector[sl]], p.schedule.enforcement[0][f.region[sl]], b.compliance_rate, b.cost,
+            p.pollution[f.sector[sl]],
+            p.schedule.enforcement[0][f.region[sl]],
+            b.compliance_rate,
+            b.cost,
             b.emission_limit,
         )
         f.pilot[sl] = rng.random(n) < p.pilot_share[f.region[sl]]
@@ -208,8 +214,10 @@ class VectorizedModel:
 
     # ------------------------------------------------------------ aggregates
     def count_firms(self) -> tuple[np.ndarray, np.ndarray]:
-        """Firm agents and real firms by cell (sector, region, origin), counted from the arrays
-        (the step keeps ``firm_agents`` and ``firm_count`` up to date)."""
+        """Firm agents and real firms by cell (sector, region, origin), counted from the arrays.
+
+        The step keeps ``firm_agents`` and ``firm_count`` up to date incrementally.
+        """
         f = self.firms
         a = f.alive
         cell = (f.sector[a].astype(np.intp) * self.R + f.region[a]) * self.O + f.origin[a]
@@ -246,8 +254,7 @@ class VectorizedModel:
         """
         p = self.p
         expat = (
-            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :]
-            * p.schedule.wage_factor[t][self.iTW]
+            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :] * p.schedule.wage_factor[t][self.iTW]
         )
         out = np.maximum(local, expat)
         out[:, self.iTW] = local[:, self.iTW]
@@ -336,9 +343,17 @@ class VectorizedModel:
         ix = np.flatnonzero(f.alive)
         s, r, o = f.sector[ix].astype(np.intp), f.region[ix].astype(np.intp), f.origin[ix].astype(np.intp)
         return Quarter(
-            ix=ix, s=s, r=r, o=o, cell=(s * self.R + r) * self.O + o,
-            w=f.weight[ix], size=f.size[ix], log_cap=f.log_cap[ix], abatement=f.abatement[ix],
-            automation=f.automation[ix], pilot=f.pilot[ix],
+            ix=ix,
+            s=s,
+            r=r,
+            o=o,
+            cell=(s * self.R + r) * self.O + o,
+            w=f.weight[ix],
+            size=f.size[ix],
+            log_cap=f.log_cap[ix],
+            abatement=f.abatement[ix],
+            automation=f.automation[ix],
+            pilot=f.pilot[ix],
         )
 
     def cost_tables(self, lv: dict, lab: Labour) -> Market:
@@ -357,7 +372,9 @@ class VectorizedModel:
             return np.broadcast_to(x, shape).ravel().copy()
 
         limit = bh.abatement.emission_limit
-        var = cells(p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn)
+        var = cells(
+            p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn
+        )
         wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
         rd = cells(p.rd_intensity[:, None, None])
         nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
@@ -374,7 +391,9 @@ class VectorizedModel:
             # CN procurement / concession market: CN firms; TW firms under the 31 measures (items 4-6)
             elig=cells(is_cn * np.array([p.policy.measures31.procurement_access * lv["m31"], 1.0, 0.0])[None, None, :]),
             # MIC2025: priority sector in CN, CN origin or TW origin under equal treatment (x pilot city)
-            mic=cells(is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]),
+            mic=cells(
+                is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]
+            ),
             credit=cells(p.policy.tw_base.rd_tax_credit * is_tw),
             rd=rd,
             nsp=nsp,
@@ -414,10 +433,16 @@ class VectorizedModel:
         sub_rate = lv["mic_rate"] * mic + mk.credit[c]
         exp_fine = mk.fine[c] * (unabated > mk.breach_at[c])
         return Econ(
-            att=att, elig=mk.elig[c], price=mk.price[c],
+            att=att,
+            elig=mk.elig[c],
+            price=mk.price[c],
             keep=mk.keep0[c] + mk.rd[c] * sub_rate,
             cost_cap=fixed + mk.wage[c] + compl_cap + exp_fine,
-            compl_cap=compl_cap, exp_fine_cap=exp_fine, sub_rate=sub_rate, mic_elig=mic, nsp_rate=mk.nsp[c],
+            compl_cap=compl_cap,
+            exp_fine_cap=exp_fine,
+            sub_rate=sub_rate,
+            mic_elig=mic,
+            nsp_rate=mk.nsp[c],
         )
 
     def revenue(self, q: Quarter, mk: Market, j: np.ndarray | None, e: Econ) -> np.ndarray:
@@ -506,16 +531,28 @@ class VectorizedModel:
         cut_c = np.broadcast_to(
             lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
         ).ravel()
-        target_c = np.broadcast_to(K.abatement_target(
-            p.pollution[:, None], lv["enforcement"][None, :], bh.abatement.compliance_rate, bh.abatement.cost,
-            bh.abatement.emission_limit,
-        )[:, :, None], shape).ravel()
+        target_c = np.broadcast_to(
+            K.abatement_target(
+                p.pollution[:, None],
+                lv["enforcement"][None, :],
+                bh.abatement.compliance_rate,
+                bh.abatement.cost,
+                bh.abatement.emission_limit,
+            )[:, :, None],
+            shape,
+        ).ravel()
         ff = p.schedule.fixed_factor
         pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
         x = q.rd * (1.0 + q.sub_rate) / q.size
         f.log_cap[ix] = q.log_cap + K.capability_growth(
-            x, fill_c[c], frontier[s] - q.log_cap, bh.capability.theta, bh.capability.alpha,
-            bh.capability.talent_weight, bh.capability.catch_up, cut_c[c],
+            x,
+            fill_c[c],
+            frontier[s] - q.log_cap,
+            bh.capability.theta,
+            bh.capability.alpha,
+            bh.capability.talent_weight,
+            bh.capability.catch_up,
+            cut_c[c],
         )
         # abatement moves toward its target under current enforcement
         f.abatement[ix] = q.abatement + bh.abatement.adjust_speed * (target_c[c] - q.abatement)

@@ -66,7 +66,7 @@ def parse_file(path: Path, table_prefix: str | None = None) -> list[Entry]:
         if key == "defaults" and indent == 0:
             stack.append((indent, key))
             continue
-        if value == "" and comment is None:
+        if value == "":  # a mapping header (its comment, if any, describes the block)
             stack.append((indent, key))
             continue
         if comment is None or comment.count("|") < 2:

@@ -7,12 +7,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from crossstrait_sim.atomic import atomic_write  # noqa: E402
-from crossstrait_sim.parameters import Params  # noqa: E402
-from crossstrait_sim.timeline import quarter_ordinal  # noqa: E402
+from crossstrait_sim.atomic import atomic_write
+from crossstrait_sim.parameters import Params
+from crossstrait_sim.timeline import quarter_ordinal
 
 EVENT_LABELS: dict[str, str] = {
     "mic2025": "MIC2025",
@@ -48,8 +49,9 @@ def policy_events(params: Params) -> list[tuple[float, str]]:
 
 
 def _series(table: pd.DataFrame, indicator: str, region: str = "all", sector: str = "all") -> pd.Series:
-    sel = table[(table.indicator == indicator) & (table.region == region) & (table.sector == sector)
-                & (table.origin == "all")]
+    sel = table[
+        (table.indicator == indicator) & (table.region == region) & (table.sector == sector) & (table.origin == "all")
+    ]
     return sel.set_index("quarter")["value"]
 
 
@@ -61,26 +63,41 @@ def plot_talent_outflow(table: pd.DataFrame, path: Path, events: list[tuple[floa
     x = quarter_x(stock.index)
     scen = table["scenario"].iloc[0]
     seed = int(table["seed"].iloc[0])
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    ax1.plot(x, stock.values, color="C3", lw=2, label="Taiwanese professionals in the mainland")
-    ax1.set_ylabel("thousand persons (stock)")
-    ax1.set_title(f"Taiwanese talent in the mainland: scenario '{scen}', seed {seed}")
+    # policy and shock dates go in a strip above the data, so labels never cover a line; each label
+    # takes the first row where it does not run into the previous one (greedy interval packing)
+    span = (x[-1] - x[0]) if len(x) > 1 else 1.0
+    char_w = span / 150.0  # decimal years per character at fontsize 8 on a 10-inch figure
+    rows_end: list[float] = []
+    placed = []
+    for xe, label in events:
+        row = next((i for i, end in enumerate(rows_end) if xe > end), len(rows_end))
+        if row == len(rows_end):
+            rows_end.append(-np.inf)
+        rows_end[row] = xe + (len(label) + 2) * char_w
+        placed.append((xe, label, row))
+    n_rows = max(1, len(rows_end))
+    fig, (ax0, ax1, ax2) = plt.subplots(
+        3, 1, figsize=(10, 7.6), sharex=True, gridspec_kw={"height_ratios": [0.25 * n_rows + 0.2, 3, 2]}
+    )
+    ax0.set_ylim(0, n_rows + 0.2)
+    ax0.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax0.spines[side].set_visible(False)
+    for xe, label, row in placed:
+        ax0.text(xe, n_rows - 0.5 - row, f" {label}", fontsize=8, color="0.2", va="center", ha="left")
+        for ax in (ax0, ax1, ax2):
+            ax.axvline(xe, color="0.45", lw=0.8, ls=":")
+    ax0.set_title(f"Taiwanese talent in the mainland: scenario '{scen}', seed {seed}")
+    ax1.plot(x, stock.values, color="C3", lw=2, label="Taiwanese professionals in the mainland (stock)")
+    ax1.set_ylabel("thousand persons")
     ax1.grid(alpha=0.3)
-    ax1.legend(loc="upper left")
+    ax1.legend(loc="best")
     ax2.plot(quarter_x(outflow.index), outflow.values, color="C0", lw=1.5, label="outflow TW -> CN")
     ax2.plot(quarter_x(ret.index), ret.values, color="C2", lw=1.5, ls="--", label="return CN -> TW")
     ax2.set_ylabel("thousand persons per quarter")
-    ax2.set_xlabel("year")
+    ax2.set_xlabel("year (dotted lines: policy and shock dates)")
     ax2.grid(alpha=0.3)
-    ax2.legend(loc="upper left")
-    top = ax1.get_ylim()
-    for i, (xe, label) in enumerate(events):
-        for ax in (ax1, ax2):
-            ax.axvline(xe, color="0.4", lw=0.8, ls=":")
-        # stagger labels so that close dates do not overlap
-        ax1.text(xe, top[0] + (top[1] - top[0]) * (0.04 + 0.075 * (i % 6)), f" {label}", rotation=0,
-                 fontsize=7.5, color="0.25", va="bottom", ha="left",
-                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
+    ax2.legend(loc="best")
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)

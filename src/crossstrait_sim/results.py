@@ -46,23 +46,50 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("tw_retention_utility", (), "utils", "ratio", "Taiwan's retention term incl. its response rule"),
     Indicator("firms", ("sector", "region", "origin"), "firms", "stock", "live firms by location and origin"),
     Indicator("firm_entries", ("sector", "region", "origin"), "firms per quarter", "flow", "new firms"),
-    Indicator("relocations", ("sector", "region", "origin"), "firms per quarter", "flow", "firms moving into the region"),
+    Indicator(
+        "relocations", ("sector", "region", "origin"), "firms per quarter", "flow", "firms moving into the region"
+    ),
     Indicator("exits_loss", ("sector", "region"), "firms per quarter", "flow", "exits after sustained losses"),
     Indicator("exits_enforcement", ("sector", "region"), "firms per quarter", "flow", "exits by shutdown order"),
-    Indicator("tw_outward_investment", ("region",), "USD m per quarter", "flow",
-              "Taiwanese firms' new investment outside TW by destination (entry, relocation, expansion)"),
+    Indicator(
+        "tw_outward_investment",
+        ("region",),
+        "USD m per quarter",
+        "flow",
+        "Taiwanese firms' new investment outside TW by destination (entry, relocation, expansion)",
+    ),
     Indicator("tw_outward_investment_share_cn", (), "share", "ratio", "mainland share of that investment"),
-    Indicator("capability_gap", ("sector",), "log points", "ratio",
-              "capacity-weighted mean log capability, TW-origin minus CN-origin firms"),
+    Indicator(
+        "capability_gap",
+        ("sector",),
+        "log points",
+        "ratio",
+        "capacity-weighted mean log capability, TW-origin minus CN-origin firms",
+    ),
     Indicator("market_share", ("sector", "origin"), "share", "ratio", "revenue share by firm origin"),
     Indicator("rd_centres_tw", (), "centres", "stock", "foreign firms' R&D centres in Taiwan"),
-    Indicator("subsidy_spend", ("region",), "USD m per quarter", "flow",
-              "subsidies by paying government (CN: MIC2025; TW: R&D credit, retention, R&D hub, New Southbound)"),
-    Indicator("compliance_spend", ("region",), "USD m per quarter", "flow",
-              "environmental compliance and abatement cost of plants in the region"),
+    Indicator(
+        "subsidy_spend",
+        ("region",),
+        "USD m per quarter",
+        "flow",
+        "subsidies by paying government (CN: MIC2025; TW: R&D credit, retention, R&D hub, New Southbound)",
+    ),
+    Indicator(
+        "compliance_spend",
+        ("region",),
+        "USD m per quarter",
+        "flow",
+        "environmental compliance and abatement cost of plants in the region",
+    ),
     Indicator("fines", ("region",), "USD m per quarter", "flow", "environmental fines on plants in the region"),
-    Indicator("emissions", ("region",), "pollution units per quarter", "flow",
-              "pollution x (1 - abatement) x capacity of plants in the region"),
+    Indicator(
+        "emissions",
+        ("region",),
+        "pollution units per quarter",
+        "flow",
+        "pollution x (1 - abatement) x capacity of plants in the region",
+    ),
 )
 BY_NAME = {ind.name: ind for ind in INDICATORS}
 
@@ -74,9 +101,7 @@ class Recorder:
         self.p = params
         self.labels = {"sector": params.sectors, "region": params.regions, "origin": params.origins}
         T = params.n_quarters
-        self.data = {
-            ind.name: np.zeros((T, *[len(self.labels[d]) for d in ind.dims])) for ind in INDICATORS
-        }
+        self.data = {ind.name: np.zeros((T, *[len(self.labels[d]) for d in ind.dims])) for ind in INDICATORS}
 
     def record(self, m: VectorizedModel, lv: dict, q: Quarter) -> None:
         """Indicators at the end of quarter ``m.t``."""
@@ -148,14 +173,24 @@ class Recorder:
             }
             parts.append(pd.DataFrame(frame))
             if ind.dims and ind.kind in ("stock", "flow"):
-                parts.append(pd.DataFrame({
-                    "quarter": quarters, "indicator": ind.name, "sector": "all", "region": "all",
-                    "origin": "all", "value": arr.sum(axis=1),
-                }))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "quarter": quarters,
+                            "indicator": ind.name,
+                            "sector": "all",
+                            "region": "all",
+                            "origin": "all",
+                            "value": arr.sum(axis=1),
+                        }
+                    )
+                )
         df = pd.concat(parts, ignore_index=True)
         df.insert(1, "scenario", p.scenario)
         df.insert(2, "seed", np.int64(p.seed))
         df = df[COLUMNS]
         for c in ("quarter", "scenario", "indicator", "sector", "region", "origin"):
             df[c] = df[c].astype("string")
-        return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(drop=True)
+        return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(
+            drop=True
+        )

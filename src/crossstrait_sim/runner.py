@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from crossstrait_sim.atomic import atomic_write, write_json
 from crossstrait_sim.config import compose_config
 from crossstrait_sim.parameters import Params, build_params
+from crossstrait_sim.results import BY_NAME
 
 SUMMARY_ITEMS: tuple[tuple[str, str, str, str, str], ...] = (
     # (label, indicator, sector, region, origin)
@@ -72,6 +73,12 @@ def summarise(table: pd.DataFrame, quarters: list[str]) -> dict[str, dict[str, f
     return out
 
 
+def summary_quarters(params: Params, wanted: list[str]) -> list[str]:
+    """The wanted summary quarters that lie inside the horizon, else the last quarter."""
+    inside = [q for q in wanted if q in params.quarters]
+    return inside or [params.quarters[-1]]
+
+
 def run_config(cfg: DictConfig, out_dir: Path | str | None = None) -> RunResult:
     """Validate ``cfg``, simulate, and (if ``out_dir``) write table, summary, plot and config."""
     params = build_params(cfg)  # every config error is raised here, before simulating
@@ -83,7 +90,7 @@ def run_config(cfg: DictConfig, out_dir: Path | str | None = None) -> RunResult:
         "seed": params.seed,
         "scale": params.scale,
         "quarters": f"{params.quarters[0]}..{params.quarters[-1]}",
-        "indicators": summarise(table, list(cfg.output.summary_quarters)),
+        "indicators": summarise(table, summary_quarters(params, list(cfg.output.summary_quarters))),
     }
     res = RunResult(table=table, config=cfg, params=params, summary=summary, seconds=seconds, agent_steps=steps)
     if out_dir is not None:
@@ -120,7 +127,13 @@ def format_summary(summary: dict[str, Any]) -> str:
     qs = list(ind)
     labels = list(next(iter(ind.values())).keys()) if ind else []
     lines = [f"crossstrait-sim  scenario={summary['scenario']}  seed={summary['seed']}  scale={summary['scale']}"]
-    lines.append(f"{'indicator':34s}" + "".join(f"{q:>14s}" for q in qs))
+    units = {label: BY_NAME[indicator].unit for label, indicator, *_ in SUMMARY_ITEMS}
+    lines.append(f"{'indicator':32s}{'unit':20s}" + "".join(f"{q:>12s}" for q in qs))
     for lab in labels:
-        lines.append(f"{lab:34s}" + "".join(f"{ind[q].get(lab, float('nan')):14,.3g}" for q in qs))
+        vals = "".join(f"{_fmt(ind[q].get(lab, float('nan'))):>12s}" for q in qs)
+        lines.append(f"{lab:32s}{units.get(lab, ''):20s}" + vals)
     return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}"

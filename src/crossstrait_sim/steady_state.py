@@ -72,7 +72,8 @@ def _sites_and_capacity(m: VectorizedModel, lv: dict, lab: Labour, iters: int = 
     p, f = m.p, m.firms
     S, R, O = m.S, m.R, m.O
     target = p.behaviour.firms.target_margin
-    for it in range(iters):
+    it = 0
+    for it in range(iters):  # noqa: B007 - the count is reported below
         q = m.market(lv, lab, m.alive_firms())
         cell = (q.s * R + q.r) * O + q.o
         wsz = q.w * q.size
@@ -134,16 +135,21 @@ def _firm_location_constants(m: VectorizedModel, lv: dict, q: Quarter, iters: in
 
 
 def _spread_loss_streaks(m: VectorizedModel, q: Quarter) -> None:
-    """Firms losing money at the start have been doing so for a while: spread their loss streaks
-    so that their exits do not all fall in the same quarter."""
+    """Spread the loss streaks of firms losing money at the start.
+
+    They have been losing for a while; spreading keeps their exits from all falling in one quarter.
+    """
     k = m.p.behaviour.firms.loss_quarters
     streak = m.rng["init_firms"].integers(0, k, len(q.ix))
     m.firms.loss_streak[q.ix] = np.where(q.margin < 0, streak, 0)
 
 
 def _labour_market(m: VectorizedModel) -> None:
-    """Step 4: local supply fills what firms need beyond the employed Taiwanese; the Taiwanese
-    hiring scale makes the 2010 employment chance ``employment_rate0`` in every cell."""
+    """Step 4: anchor the labour market.
+
+    Local supply fills what firms need beyond the employed Taiwanese; the Taiwanese hiring
+    scale makes the 2010 employment chance ``employment_rate0`` in every cell.
+    """
     e0 = m.p.behaviour.professionals.employment_rate0
     d_all, d_tw = m._labour_demand(m.alive_firms(), 0.0)
     s_tw = m.talent

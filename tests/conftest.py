@@ -1,0 +1,44 @@
+"""Shared fixtures: configs composed exactly as the CLI does, shrunk for speed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from crossstrait_sim.config import compose_config
+from crossstrait_sim.model import VectorizedModel
+from crossstrait_sim.parameters import build_params
+
+SCENARIOS = (
+    "baseline",
+    "enforcement",
+    "measures31",
+    "narrative",
+    "tw_retain_talent",
+    "tw_rd_hub",
+    "tw_new_southbound",
+    "tw_combined",
+    "history",
+)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs() -> None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def make_params(*overrides: str):
+    """Params for the given Hydra overrides."""
+    return build_params(compose_config(list(overrides)))
+
+
+def make_model(*overrides: str) -> VectorizedModel:
+    """A freshly initialised model (default: small scale, short horizon)."""
+    base = ["scale=0.003", "scenario=baseline", "end=2015Q4"]
+    return VectorizedModel(make_params(*base, *overrides))
+
+
+@pytest.fixture
+def small_model() -> VectorizedModel:
+    return make_model()
