@@ -98,7 +98,27 @@ def collect(root: Path | None = None) -> list[Entry]:
         elif rel == "policy/default.yaml":
             entries = [Entry(f"policy.{e.key}", e.value, e.unit, e.source, e.meaning) for e in entries]
         out += entries
-    return out
+    return _apply_overrides(out, root)
+
+
+OVERRIDES = ("calibration/fitted.yaml",)
+"""``_global_`` files composed after the tables: their documented leaves replace the entries they override."""
+
+
+def _apply_overrides(entries: list[Entry], root: Path) -> list[Entry]:
+    """Replace the entries that ``calibration/fitted.yaml`` overrides (others, e.g. one region's row, are appended)."""
+    pos = {e.key: i for i, e in enumerate(entries)}
+    for rel in OVERRIDES:
+        path = root / rel
+        if not path.is_file():
+            continue
+        for e in parse_file(path):
+            if e.key in pos:
+                entries[pos[e.key]] = e
+            else:
+                pos[e.key] = len(entries)
+                entries.append(e)
+    return entries
 
 
 def markdown(entries: list[Entry]) -> str:

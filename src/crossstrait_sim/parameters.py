@@ -105,7 +105,7 @@ class Params:
     firm_counts: F64  # (O, R) real firms at the start
     prof_counts: F64  # (R,) real professionals at the start
     size_mean: F64  # (O,)
-    stage_shares: F64
+    stage_shares: F64  # stationary career-stage mix implied by promote_rate and retire_rate
     population: PopulationConfig
     hire_weight: F64  # (O, R)
     stage_wage: F64
@@ -413,11 +413,6 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     size_mean = np.array([pop.size_mean_by_origin[o] for o in ORIGINS], dtype=float)
     for o, v in zip(ORIGINS, size_mean, strict=True):
         _check_range(f"population.size_mean_by_origin.{o}", v, *POS)
-    stage_shares = np.asarray(pop.stage_shares, dtype=float)
-    if stage_shares.shape != (3,) or np.any(stage_shares < 0) or abs(stage_shares.sum() - 1) > 1e-6:
-        raise ConfigError(
-            f"population.stage_shares={list(pop.stage_shares)}: must be 3 non-negative shares summing to 1"
-        )
 
     # --- behaviour
     b = c.behaviour
@@ -432,6 +427,16 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
         raise ConfigError(
             f"behaviour.professionals.stage_wage={list(b.professionals.stage_wage)}: must be 3 positive multipliers"
         )
+
+    # career stages: the stationary mix of the promotion and retirement rates (each stage's
+    # inflow equals its outflow: early and mid last 1 / promote_rate, senior 1 / retire_rate)
+    pb = b.professionals
+    if pb.promote_rate <= 0 or pb.retire_rate <= 0:
+        raise ConfigError(
+            f"behaviour.professionals.promote_rate={pb.promote_rate!r}, retire_rate={pb.retire_rate!r}: both must be > 0"
+        )
+    stage_shares = np.array([1 / pb.promote_rate, 1 / pb.promote_rate, 1 / pb.retire_rate])
+    stage_shares /= stage_shares.sum()
 
     # --- policy
     p = c.policy

@@ -163,7 +163,6 @@ class PopulationConfig:
     size_mean_by_origin: dict[str, float] = MISSING
     capability_sigma: float = MISSING
     rd_centres_tw: float = MISSING
-    stage_shares: list[float] = MISSING
     firm_slots: float = MISSING
     professional_slots: float = MISSING
 

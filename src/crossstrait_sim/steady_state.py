@@ -162,24 +162,76 @@ def _labour_market(m: VectorizedModel) -> None:
 
 
 def _amenities(m: VectorizedModel, lab: Labour, iters: int = 1000) -> None:
-    """Step 5: amenity by region (TW = 0) so that the 2010 distribution of professionals is stationary."""
+    """Step 5: amenity by region (TW = 0) so that the 2010 distribution of professionals is stationary.
+
+    The chain is solved jointly over (region, career stage) for each sector: reviews move people
+    between regions, promotions and retirements move them between stages, entrants arrive in
+    Taiwan at the early stage. Then every (sector, region) cell gets the stationary stage mix,
+    so that no region ages or rejuvenates by construction.
+    """
     p = m.p
     b = p.behaviour.professionals
-    R = m.R
+    S, R = m.S, m.R
     x0 = m.talent
-    target = x0.sum(axis=0)
+    target = x0.sum(axis=0) / x0.sum()
     ok = target > 0
-    retire = b.retire_rate * p.stage_shares[2]
-    entry = b.entry_rate * x0.sum() * p.prof_share
+    entry = b.entry_rate * x0.sum() * p.prof_share  # persons per quarter, by sector
     m.amenity = np.where(ok, 0.0, -np.inf)
+    y = np.zeros((S, R, 3))
     for _ in range(iters):
-        util = m.prof_utility(lab, 0.0, 0.0, 0.0)
-        trans = (1 - b.review_rate) * np.eye(R)[None] + b.review_rate * K.logit_probabilities(util)
-        x1 = (1 - retire) * np.einsum("sr,srq->sq", x0, trans)
-        x1[:, m.iTW] += entry
-        tot = x1.sum(axis=0)
+        prob = K.logit_probabilities(m.prof_utility(lab, 0.0, 0.0, 0.0))  # (S, from, to)
+        y = stationary_region_stage(prob, b.review_rate, b.promote_rate, b.retire_rate, entry, m.iTW)
+        tot = y.sum(axis=(0, 2))
+        tot = tot / tot.sum()
         upd = np.where(ok, np.log(np.where(ok, target, 1.0) / np.where(ok, np.maximum(tot, 1e-300), 1.0)), 0.0)
         upd -= upd[m.iTW]
         m.amenity = np.where(ok, m.amenity + upd, -np.inf)
         if np.abs(upd).max() < 1e-12:
             break
+    _assign_stages(m, y)
+
+
+def stationary_region_stage(
+    prob: np.ndarray, review: float, promote: float, retire: float, entry: np.ndarray, home: int
+) -> np.ndarray:
+    """Stationary persons by (sector, region, stage) of the professionals' quarterly chain.
+
+    One uniform per person and quarter makes the events disjoint: a review (probability
+    ``review``) moves by ``prob[s, r, :]``; a promotion (``promote``, stages 0-1) or a
+    retirement (``retire``, stage 2) changes the stage; entrants (``entry[s]`` per quarter)
+    arrive in region ``home`` at stage 0. Solves y = y T + inflow for each sector.
+    """
+    S, R, _ = prob.shape
+    n = R * 3
+    out = np.zeros((S, R, 3))
+    for s in range(S):  # sectors: a handful of 12 x 12 systems
+        T = np.zeros((n, n))
+        for g in range(3):
+            rows = np.arange(R) * 3 + g
+            event = promote if g < 2 else retire
+            T[np.ix_(rows, rows)] += review * prob[s]
+            T[rows, rows] += 1.0 - review - event
+            if g < 2:
+                T[rows, rows + 1] += promote
+        inflow = np.zeros(n)
+        inflow[home * 3] = entry[s]
+        out[s] = np.linalg.solve((np.eye(n) - T).T, inflow).reshape(R, 3)
+    return out
+
+
+def _assign_stages(m: VectorizedModel, y: np.ndarray) -> None:
+    """Give every (sector, region) cell of professionals its stationary career-stage mix."""
+    from crossstrait_sim.state import apportion
+
+    pr = m.prof
+    rng = m.rng["init_professionals"]
+    alive = np.flatnonzero(pr.alive)
+    cell = pr.sector[alive].astype(np.intp) * m.R + pr.region[alive]
+    order = np.argsort(cell, kind="stable")
+    bounds = np.searchsorted(cell[order], np.arange(m.S * m.R + 1))
+    for c in range(m.S * m.R):  # table cells, not agents
+        members = alive[order[bounds[c] : bounds[c + 1]]]
+        if len(members) == 0:
+            continue
+        counts = apportion(len(members), y.reshape(m.S * m.R, 3)[c])
+        pr.stage[rng.permutation(members)] = np.repeat(np.arange(3), counts)
