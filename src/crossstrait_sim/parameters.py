@@ -438,7 +438,8 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     pb = b.professionals
     if pb.promote_rate <= 0 or pb.retire_rate <= 0:
         raise ConfigError(
-            f"behaviour.professionals.promote_rate={pb.promote_rate!r}, retire_rate={pb.retire_rate!r}: both must be > 0"
+            f"behaviour.professionals.promote_rate={pb.promote_rate!r}, "
+            f"retire_rate={pb.retire_rate!r}: both must be > 0"
         )
     stage_shares = np.array([1 / pb.promote_rate, 1 / pb.promote_rate, 1 / pb.retire_rate])
     stage_shares /= stage_shares.sum()

@@ -102,3 +102,113 @@ def plot_talent_outflow(table: pd.DataFrame, path: Path, events: list[tuple[floa
     atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)
     return path
+
+
+def _event_axis(ax_ev: plt.Axes, events: list[tuple[float, str]]) -> None:
+    """Policy dates as vertical labels in a strip above the plot; labels on the same date are joined."""
+    merged: dict[float, list[str]] = {}
+    for xe, label in events:
+        merged.setdefault(xe, [])
+        if label not in merged[xe]:
+            merged[xe].append(label)
+    ax_ev.set_axis_off()
+    ax_ev.set_ylim(0, 1)
+    for xe, labels in merged.items():
+        ax_ev.text(xe, 0.02, " / ".join(labels), rotation=90, fontsize=7, color="0.25", ha="center", va="bottom")
+
+
+def plot_talent_compare(
+    values: pd.DataFrame, path: Path, events: list[tuple[float, str]], order: list[str] | None = None
+) -> Path:
+    """Talent in the mainland by scenario: mean across seeds and the 90% band, policy dates marked.
+
+    Args:
+        values: columns variant, seed, quarter, value (persons), a row per run and quarter.
+        path: the PNG to write.
+        events: (decimal year, label) of policy starts.
+        order: scenarios in legend order.
+    """
+    order = order or sorted(values["variant"].unique())
+    fig = plt.figure(figsize=(11, 7.6))
+    gs = fig.add_gridspec(2, 1, height_ratios=[1.9, 5], hspace=0.02)
+    ax_ev = fig.add_subplot(gs[0])
+    ax = fig.add_subplot(gs[1], sharex=ax_ev)
+    cmap = plt.get_cmap("tab10")
+    n_seeds = values.groupby("variant")["seed"].nunique()
+    for i, var in enumerate(v for v in order if v in set(values["variant"])):
+        g = values[values.variant == var].pivot_table(index="quarter", columns="seed", values="value") / 1000.0
+        x = quarter_x(list(g.index))
+        mean, lo, hi = g.mean(axis=1), g.quantile(0.05, axis=1), g.quantile(0.95, axis=1)
+        color = cmap(i % 10)
+        ls = "-" if i < 10 else "--"
+        ax.plot(x, mean.values, color=color, lw=1.6, ls=ls, label=f"{var} ({n_seeds[var]} seeds)")
+        ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
+    for xe, _ in events:
+        ax.axvline(xe, color="0.5", lw=0.7, ls=":")
+    _event_axis(ax_ev, events)
+    ax.set_xlabel("year")
+    ax.set_ylabel("thousand persons (stock at quarter end)")
+    ax.grid(alpha=0.3)
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, title="scenario", title_fontsize=9, frameon=False
+    )
+    fig.suptitle(
+        "Taiwanese professionals working in the mainland, by scenario\n"
+        "line: mean across seeds; shaded: 90% band across seeds; dotted: policy start dates",
+        fontsize=11,
+    )
+    fig.subplots_adjust(left=0.07, right=0.74, top=0.9, bottom=0.08)
+    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)
+    return path
+
+
+def plot_policy_response(
+    stats: pd.DataFrame, path: Path, keys: list, reference: str, order: list[str] | None = None
+) -> Path:
+    """Paired differences from the reference scenario: a panel per indicator, a row per scenario.
+
+    Args:
+        stats: rows of ``compare.statistics`` (indicator, variant, quarter, diff_mean, diff_p05, diff_p95).
+        path: the PNG to write.
+        keys: the ``compare.KeyIndicator`` of each panel, in order.
+        reference: the reference scenario (left out of the rows).
+        order: scenarios, top to bottom.
+    """
+    variants = [v for v in (order or sorted(stats["variant"].unique())) if v != reference]
+    variants = [v for v in variants if v in set(stats["variant"])]
+    quarters = sorted(stats["quarter"].unique())
+    n = len(keys)
+    height = 2.0 + 0.5 * max(len(variants), 1) * max(1.0, len(quarters) / 3)
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n + 1.8, height), sharey=True, squeeze=False)
+    axes = axes[0]
+    ypos = {v: i for i, v in enumerate(variants)}
+    offs = {q: (j - (len(quarters) - 1) / 2) * 0.22 for j, q in enumerate(quarters)}
+    colors = {q: plt.get_cmap("viridis")(0.15 + 0.7 * j / max(len(quarters) - 1, 1)) for j, q in enumerate(quarters)}
+    for ax, key in zip(axes, keys, strict=True):
+        sub = stats[(stats.indicator == key.name) & (stats.variant.isin(variants))]
+        for q in quarters:
+            s = sub[sub.quarter == q]
+            y = [ypos[v] + offs[q] for v in s.variant]
+            err = [s["diff_mean"] - s["diff_p05"], s["diff_p95"] - s["diff_mean"]]
+            ax.errorbar(s["diff_mean"], y, xerr=err, fmt="o", ms=4, color=colors[q], capsize=2, lw=1.2, label=q)
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_title(key.title, fontsize=9.5)
+        ax.set_xlabel(f"difference ({key.unit})", fontsize=8.5)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.get_major_formatter().set_useOffset(False)
+        ax.locator_params(axis="x", nbins=4)
+    axes[0].set_yticks(range(len(variants)), variants, fontsize=8.5)
+    axes[0].set_ylim(len(variants) - 0.5, -0.5)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(quarters), fontsize=8.5, frameon=False, title="quarter")
+    fig.suptitle(
+        f"Response to policy: difference from '{reference}', paired by seed\n"
+        "marker: mean of the per-seed differences; bar: their 90% interval across seeds",
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.5 / height, 1, 1 - 0.55 / height))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)
+    return path

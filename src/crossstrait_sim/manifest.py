@@ -1,0 +1,112 @@
+"""Run manifests: what a run directory holds, and whether its results are complete.
+
+Every run writes ``manifest.json`` beside ``results.parquet``: first with
+``status: running`` when it starts, then ``complete`` (after the results were
+written atomically) or ``failed`` (with the error). A run directory counts as
+complete only if its manifest says so, its ``results.parquet`` exists, and the
+config hash, package version and git commit match the run that is asked for, so
+a resumed sweep redoes anything that was interrupted or made by other code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from crossstrait_sim.atomic import write_json
+
+MANIFEST = "manifest.json"
+RESULTS = "results.parquet"
+STATUSES = ("running", "complete", "failed")
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """SHA-256 (first 16 hex digits) of the resolved run config, keys sorted (Hydra's own node excluded)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    container.pop("hydra", None)
+    text = json.dumps(container, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def code_identity() -> dict[str, Any]:
+    """Package version and, if the package is run from a git checkout, its commit and whether it has changes."""
+    from crossstrait_sim import __version__
+
+    src = Path(__file__).resolve().parent
+    ident: dict[str, Any] = {"package_version": __version__, "git_commit": None, "git_dirty": None}
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        ident["git_commit"] = commit or None
+        ident["git_dirty"] = bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        pass  # not a checkout (installed wheel) or no git: the version alone identifies the code
+    return ident
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with seconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def new_manifest(cfg: DictConfig, overrides: list[str]) -> dict[str, Any]:
+    """The manifest of a run that is starting now."""
+    return {
+        "status": "running",
+        "scenario": str(cfg.scenario),
+        "seed": int(cfg.seed),
+        "overrides": list(overrides),
+        "config_hash": config_hash(cfg),
+        **code_identity(),
+        "host": socket.gethostname(),
+        "start_time": now_iso(),
+        "end_time": None,
+        "seconds": None,
+        "error": None,
+        "policy_events": [],
+    }
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any] | None:
+    """The manifest of ``run_dir``, or ``None`` if there is none or it cannot be read."""
+    path = Path(run_dir) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` atomically."""
+    write_json(Path(run_dir) / MANIFEST, manifest)
+
+
+def is_complete(run_dir: Path, wanted: dict[str, Any] | None = None) -> bool:
+    """True if ``run_dir`` holds complete results (of the same config and code as ``wanted``, if given)."""
+    man = read_manifest(run_dir)
+    if man is None or man.get("status") != "complete" or not (Path(run_dir) / RESULTS).is_file():
+        return False
+    if wanted is not None:
+        for key in ("config_hash", "package_version", "git_commit"):
+            if man.get(key) != wanted.get(key):
+                return False
+    return True

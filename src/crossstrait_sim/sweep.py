@@ -1,0 +1,373 @@
+"""Sweeps: one run per configuration, resumable, with failures recorded and progress shown.
+
+A sweep directory holds one sub-directory per run, named by the run's overrides
+(``scenario=baseline,seed=3``), so the same configuration always lands in the
+same place and a sweep started again skips runs whose results are complete
+(:func:`crossstrait_sim.manifest.is_complete`) and redoes the rest. A run that
+raises is recorded in its manifest (``status: failed``, the error, and
+``error.txt`` with the traceback) and the other runs go on.
+
+Two ways in, same layout and same per-run code (:func:`run_one`):
+
+* the CLI, ``crossstrait-sim --multirun scenario=a,b seed='range(0,20)'``
+  (Hydra's joblib launcher by default, ``hydra/launcher=slurm`` on a cluster);
+  :class:`SweepProgress` is the Hydra callback that prints runs done / total;
+* Python, :func:`run_sweep`, e.g. from a notebook.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from crossstrait_sim.atomic import atomic_write, write_json
+from crossstrait_sim.manifest import (
+    MANIFEST,
+    code_identity,
+    config_hash,
+    is_complete,
+    new_manifest,
+    now_iso,
+    read_manifest,
+    write_manifest,
+)
+
+SWEEP_FILE = "sweep.json"  # written by the sweep's parent: total and expected run names
+EXCLUDE_FROM_RUN_NAME = ("experiment",)  # keys left out of run directory names (same for every run of a sweep)
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run_one` did with one configuration."""
+
+    run_dir: Path
+    status: str  # complete | failed | skipped
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def run_name(overrides: Sequence[str], exclude: Iterable[str] = EXCLUDE_FROM_RUN_NAME) -> str:
+    """The run directory name of a job, exactly as Hydra's ``override_dirname`` makes it in a multirun.
+
+    The overrides are first written the way Hydra's sweeper hands them to a job
+    (``output.plot=false`` becomes ``output.plot=False``), then sorted and joined by commas.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    jobs = sweep_jobs(list(overrides), None)
+    if len(jobs) != 1:
+        raise ValueError(f"overrides {list(overrides)} describe {len(jobs)} runs, not one")
+    parsed = OverridesParser.create().parse_overrides(jobs[0])
+    excl = set(exclude)
+    lines = sorted(o.input_line for o in parsed if o.key_or_group not in excl and o.input_line is not None)
+    return ",".join(lines)
+
+
+def run_one(cfg: DictConfig, run_dir: Path, overrides: Sequence[str], skip_complete: bool = True) -> RunOutcome:
+    """Run one configuration into ``run_dir`` with a manifest; never raises for an error of the run itself.
+
+    Args:
+        cfg: the composed run config.
+        run_dir: the run's directory (created if missing).
+        overrides: the overrides that made ``cfg`` (recorded in the manifest).
+        skip_complete: return at once if ``run_dir`` already holds complete results of the same config and code.
+    """
+    from crossstrait_sim.plotting import policy_events
+    from crossstrait_sim.runner import run_config
+
+    run_dir = Path(run_dir)
+    try:
+        wanted = {"config_hash": config_hash(cfg), **code_identity()}
+    except Exception as exc:  # an unresolvable config is one failed run, not a failed sweep
+        wanted = None
+        hash_error = exc
+    else:
+        hash_error = None
+    if skip_complete and wanted is not None and is_complete(run_dir, wanted):
+        return RunOutcome(run_dir, "skipped")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in run_dir.glob(".*.tmp"):  # temporaries of a run killed while writing
+        stale.unlink(missing_ok=True)
+    (run_dir / "error.txt").unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    if hash_error is not None:
+        man = {"status": "running", "overrides": list(overrides), **code_identity(), "start_time": now_iso()}
+    else:
+        man = new_manifest(cfg, list(overrides))
+    write_manifest(run_dir, man)
+    try:
+        if hash_error is not None:
+            raise hash_error
+        res = run_config(cfg, run_dir)
+        man["policy_events"] = [[x, label] for x, label in policy_events(res.params)]
+        man["status"] = "complete"
+    except Exception as exc:  # recorded, and the sweep goes on
+        man["status"] = "failed"
+        man["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        tb = traceback.format_exc()
+        atomic_write(run_dir / "error.txt", lambda p: p.write_text(tb))
+    man["end_time"] = now_iso()
+    man["seconds"] = round(time.perf_counter() - t0, 3)
+    write_manifest(run_dir, man)
+    return RunOutcome(run_dir, man["status"], man["seconds"], man["error"])
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _fmt_secs(s: float) -> str:
+    s = round(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class ProgressPrinter:
+    """Counts finished runs in a sweep directory and prints ``runs done / total``, elapsed and time left.
+
+    Works for every launcher, since it only looks at the manifests the runs write
+    (on a cluster, the sweep directory is on the shared file system).
+    """
+
+    def __init__(self, sweep_dir: Path, total: int | None, stream: Any = None) -> None:
+        self.sweep_dir = Path(sweep_dir)
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.t0 = time.time()
+        self.t0_iso = now_iso()
+        self.last = ""
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.first: tuple[float, int] | None = None  # (time, runs finished) when the first run of this session ended
+
+    def counts(self) -> dict[str, int]:
+        """Runs by status in the sweep directory, and how many finished since this printer started."""
+        c = {"complete": 0, "failed": 0, "running": 0, "finished_now": 0}
+        for man_path in self.sweep_dir.glob(f"*/{MANIFEST}"):
+            man = read_manifest(man_path.parent)
+            if man is None:
+                continue
+            st = man.get("status")
+            if st in c:
+                c[st] += 1
+            if st in ("complete", "failed") and (man.get("end_time") or "") >= self.t0_iso:
+                c["finished_now"] += 1
+        return c
+
+    def line(self) -> str:
+        """The progress line."""
+        c = self.counts()
+        done = c["complete"] + c["failed"]
+        elapsed = time.time() - self.t0
+        total = self.total
+        parts = [f"sweep: {done}/{total if total is not None else '?'} runs done"]
+        if c["failed"]:
+            parts.append(f"{c['failed']} failed")
+        parts.append(f"elapsed {_fmt_secs(elapsed)}")
+        now = time.time()
+        if c["finished_now"] > 0 and self.first is None:
+            self.first = (now, c["finished_now"])
+        if total is not None and self.first is not None and done < total:
+            # rate since the first run ended: leaves out the launcher's start-up time
+            t1, n1 = self.first
+            n, dt_ = c["finished_now"] - n1, now - t1
+            rate = n / dt_ if n > 0 and dt_ > 0 else c["finished_now"] / max(elapsed, 1e-9)
+            parts.append(f"about {_fmt_secs((total - done) / rate)} left")
+        return ", ".join(parts)
+
+    def update(self, final: bool = False) -> None:
+        """Print the line if it changed (in place on a terminal)."""
+        text = self.line()
+        key = text if self.tty else text.split(", elapsed")[0]  # off a terminal, print a line per change of count
+        if key == self.last and not final:
+            return
+        self.last = key
+        if self.tty:
+            self.stream.write("\r" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+_WATCHER: dict[str, Any] = {}  # the parent's progress thread: module state, so callbacks stay picklable
+
+
+def _watch(printer: ProgressPrinter, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        try:
+            printer.update()
+        except OSError:  # the sweep directory is being written; try again next time
+            pass
+
+
+def sweep_jobs(task_overrides: Sequence[str], sweeper_params: Mapping[str, Any] | None) -> list[list[str]]:
+    """The per-job override lists of a sweep, as Hydra's basic sweeper will make them."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    args = [f"{k}={v}" for k, v in (sweeper_params or {}).items()] + list(task_overrides)
+    parsed = OverridesParser.create().parse_overrides(args)
+    batches = BasicSweeper.split_arguments(parsed, None)
+    return [job for batch in batches for job in batch]
+
+
+try:
+    from hydra.experimental.callback import Callback as _HydraCallback
+except ImportError:  # pragma: no cover - hydra-core is a dependency
+    _HydraCallback = object  # type: ignore[assignment,misc]
+
+
+class SweepProgress(_HydraCallback):
+    """Hydra callback: writes ``sweep.json``, shows progress, reports failed runs and sets the exit code.
+
+    Configured in ``conf/hydra/default.yaml``. Runs in the sweep's parent process
+    only (``on_multirun_*``); the jobs themselves are handled by the CLI's task.
+    """
+
+    def __init__(self, every_s: float = 2.0) -> None:
+        self.every_s = float(every_s)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Count the jobs, write ``sweep.json``, start the progress thread."""
+        from omegaconf import OmegaConf
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        total = None
+        names: list[str] = []
+        try:
+            node = config.hydra.sweeper.get("params")
+            params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+            jobs = sweep_jobs(list(config.hydra.overrides.task), params)  # type: ignore[arg-type]
+            names = [run_name(j) for j in jobs]
+            total = len(jobs)
+        except Exception as exc:  # the sweep runs without a total; Hydra reports bad overrides
+            print(f"crossstrait-sim: progress without a total ({exc})", file=sys.stderr)
+        write_json(
+            sweep_dir / SWEEP_FILE,
+            {"total": total, "runs": names, "started": now_iso(), "overrides": list(config.hydra.overrides.task)},
+        )
+        printer = ProgressPrinter(sweep_dir, total)
+        stop = threading.Event()
+        th = threading.Thread(target=_watch, args=(printer, stop, self.every_s), daemon=True)
+        _WATCHER.update(printer=printer, stop=stop, thread=th, names=names)
+        th.start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the progress thread, print the final count and the failed runs; exit 1 if any run failed."""
+        printer: ProgressPrinter | None = _WATCHER.get("printer")
+        if printer is None:
+            return
+        _WATCHER["stop"].set()
+        _WATCHER["thread"].join(timeout=5)
+        printer.update(final=True)
+        names = _WATCHER.get("names") or []
+        failed = []
+        for name in names:
+            man = read_manifest(printer.sweep_dir / name)
+            if man is not None and man.get("status") == "failed":
+                failed.append((name, man.get("error")))
+        _WATCHER.clear()
+        for name, err in failed:
+            print(f"crossstrait-sim: run {name} failed: {err}", file=sys.stderr)
+        print(
+            f"crossstrait-sim: sweep in {printer.sweep_dir}; compare with: crossstrait-sim-compare {printer.sweep_dir}"
+        )
+        if failed:
+            sys.exit(1)
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+def grid_overrides(grid: Mapping[str, Iterable[Any]], fixed: Sequence[str] = ()) -> list[list[str]]:
+    """Every combination of ``grid`` values as override lists (first key varies slowest), plus ``fixed``."""
+    keys = list(grid)
+    values = [list(grid[k]) for k in keys]
+    return [
+        [f"{k}={v}" for k, v in zip(keys, combo, strict=True)] + list(fixed) for combo in itertools.product(*values)
+    ]
+
+
+def _run_job(overrides: list[str], sweep_dir: str, skip_complete: bool) -> RunOutcome:
+    from crossstrait_sim.config import compose_config
+
+    run_dir = Path(sweep_dir) / run_name(overrides)
+    try:
+        cfg = compose_config(overrides)
+    except Exception as exc:  # a bad override fails that run only
+        run_dir.mkdir(parents=True, exist_ok=True)
+        man = {
+            "status": "failed",
+            "overrides": overrides,
+            **code_identity(),
+            "start_time": now_iso(),
+            "end_time": now_iso(),
+            "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+        }
+        write_manifest(run_dir, man)
+        return RunOutcome(run_dir, "failed", 0.0, man["error"])
+    return run_one(cfg, run_dir, overrides, skip_complete=skip_complete)
+
+
+def run_sweep(
+    sweep_dir: Path | str,
+    grid: Mapping[str, Iterable[Any]],
+    overrides: Sequence[str] = (),
+    n_jobs: int = 1,
+    skip_complete: bool = True,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run every combination of ``grid`` into ``sweep_dir`` (same layout as ``crossstrait-sim --multirun``).
+
+    Args:
+        sweep_dir: the sweep directory; run again with the same arguments to resume.
+        grid: override key -> values, e.g. ``{"scenario": ["baseline", "narrative"], "seed": range(3)}``.
+        overrides: overrides shared by every run, e.g. ``["scale=0.002"]``.
+        n_jobs: parallel worker processes (joblib, loky); 1 runs in this process, -1 uses every core.
+        skip_complete: skip runs whose results are already complete.
+        progress: print runs done / total and time left to stderr.
+
+    Returns:
+        One row per run: run (directory name), status (complete, failed, skipped), seconds, error.
+    """
+    sweep_dir = Path(sweep_dir)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    jobs = grid_overrides(grid, overrides)
+    names = [run_name(j) for j in jobs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
+    write_json(
+        sweep_dir / SWEEP_FILE,
+        {
+            "total": len(jobs),
+            "runs": names,
+            "started": now_iso(),
+            "overrides": [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides),
+        },
+    )
+    printer = ProgressPrinter(sweep_dir, len(jobs)) if progress else None
+    outcomes: list[RunOutcome] = []
+    if n_jobs == 1:
+        it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete) for j in jobs)
+    else:
+        from joblib import Parallel, delayed
+
+        it = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_run_job)(j, str(sweep_dir), skip_complete) for j in jobs
+        )
+    for out in it:
+        outcomes.append(out)
+        if printer is not None:
+            printer.update()
+    if printer is not None:
+        printer.update(final=True)
+    rows = [{"run": o.run_dir.name, "status": o.status, "seconds": o.seconds, "error": o.error} for o in outcomes]
+    return pd.DataFrame(rows).sort_values("run", ignore_index=True)
