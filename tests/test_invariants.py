@@ -58,3 +58,11 @@ def test_table_values_are_finite_non_negative_and_shares_bounded():
     st = df[(df.indicator == "talent_stock") & (df.region.isin(["CN", "SEA", "ROW"]))].groupby("quarter").value.sum()
     ab = df[df.indicator == "talent_abroad_total"].set_index("quarter").value
     np.testing.assert_allclose(st.to_numpy(), ab.loc[st.index].to_numpy(), rtol=1e-12)
+
+
+def test_tiny_scales_run_without_nan():
+    # at scale 1e-4 some (sector, origin) pairs have no firm at the start; entrants there
+    # must still get a positive size and a finite capability
+    for scale in ("0.0001", "0.0003"):
+        df = run([f"scale={scale}", "scenario=history", "seed=1"]).table
+        assert np.isfinite(df.value).all(), scale

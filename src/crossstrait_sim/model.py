@@ -274,9 +274,15 @@ class CellTables:
         key = q.s * O + q.o
         wsz = q.w * q.size
         cnt = K.group_sum(key, wsz, S * O)
-        mean_lc = K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)
-        q.mean_log_cap, q.cap_so = mean_lc.reshape(S, O), cnt.reshape(S, O)  # reused for entrants and record
-        return np.where(cnt > 0, mean_lc, -np.inf).reshape(S, O).max(axis=1)
+        mean_lc = (K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)).reshape(S, O)
+        present = cnt.reshape(S, O) > 0
+        frontier = np.where(present, mean_lc, -np.inf).max(axis=1)
+        # an origin with no firms in a sector (possible at tiny scales) enters at the sector's
+        # frontier, less its starting capability gap to the leading origin
+        cap0 = np.log(self.p.capability0)
+        absent = np.where(np.isfinite(frontier)[:, None], frontier[:, None] + cap0 - cap0.max(axis=1)[:, None], cap0)
+        q.mean_log_cap, q.cap_so = np.where(present, mean_lc, absent), cnt.reshape(S, O)  # for entrants and record
+        return frontier
 
     def investment_tables(self, lv: dict, lab: Labour) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Investment cell tables (sector, region, origin), raveled.

@@ -64,7 +64,14 @@ def calibrate_start(m: VectorizedModel) -> None:
     cnt = K.group_sum(key, f.weight[a], S * O)
     tot = K.group_sum(key, f.weight[a] * f.size[a], S * O)
     # mean capacity of one real firm by (sector, origin), for entrants
-    m.entrant_size = np.where(cnt > 0, tot / np.maximum(cnt, 1e-12), 0.0).reshape(S, O)
+    per_firm = (tot / np.maximum(cnt, 1e-300)).reshape(S, O)
+    cnt = cnt.reshape(S, O)
+    # a (sector, origin) without firms at the start (possible at tiny scales) uses the sector's
+    # mean over origins, or the overall mean if the sector has no firm at all
+    sector_mean = tot.reshape(S, O).sum(axis=1) / np.maximum(cnt.sum(axis=1), 1e-300)
+    overall = tot.sum() / cnt.sum()
+    fallback = np.where(cnt.sum(axis=1) > 0, sector_mean, overall)[:, None]
+    m.entrant_size = np.where(cnt > 0, per_firm, fallback)
 
 
 def _sites_and_capacity(m: VectorizedModel, lv: dict, lab: Labour, iters: int = 300, tol: float = 1e-7) -> Quarter:
