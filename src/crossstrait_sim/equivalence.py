@@ -10,7 +10,7 @@ final state by slot, and the decisions the Mesa engine took on a rounding edge.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from crossstrait_sim.config import compose_config
 from crossstrait_sim.mesa_model import MesaModel
 from crossstrait_sim.model import VectorizedModel
 from crossstrait_sim.parameters import build_params
+from crossstrait_sim.state import Firms, Professionals
 
 REL_TOL = 1e-9
 """Relative tolerance on every indicator (absolute ``ABS_TOL`` near zero). The only values not equal to
@@ -25,21 +26,9 @@ the last bit are the firm counts by cell: the vectorized core updates them incre
 - exits, +/- movers), the Mesa engine counts live agents' weights; the two differ by rounding only."""
 ABS_TOL = 1e-9
 
-FIRM_STATE = (
-    "origin",
-    "sector",
-    "region",
-    "weight",
-    "size",
-    "log_cap",
-    "abatement",
-    "automation",
-    "pilot",
-    "age",
-    "loss_streak",
-    "rd_centre",
-)
-PROF_STATE = ("sector", "region", "stage", "left_tw")
+# every declared attribute of the agents' state except the slot's ``alive`` flag
+FIRM_STATE = tuple(f.name for f in fields(Firms) if f.name != "alive")
+PROF_STATE = tuple(f.name for f in fields(Professionals) if f.name != "alive")
 
 
 @dataclass
