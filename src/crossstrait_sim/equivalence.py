@@ -10,7 +10,7 @@ final state by slot, and the decisions the Mesa engine took on a rounding edge.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from crossstrait_sim.config import compose_config
 from crossstrait_sim.mesa_model import MesaModel
 from crossstrait_sim.model import VectorizedModel
 from crossstrait_sim.parameters import build_params
-from crossstrait_sim.state import Firms, Professionals
+from crossstrait_sim.state import Firms, Professionals, declared_state
 
 REL_TOL = 1e-9
 """Relative tolerance on every indicator (absolute ``ABS_TOL`` near zero). The only values not equal to
@@ -27,8 +27,8 @@ the last bit are the firm counts by cell: the vectorized core updates them incre
 ABS_TOL = 1e-9
 
 # every declared attribute of the agents' state except the slot's ``alive`` flag
-FIRM_STATE = tuple(f.name for f in fields(Firms) if f.name != "alive")
-PROF_STATE = tuple(f.name for f in fields(Professionals) if f.name != "alive")
+FIRM_STATE = declared_state(Firms)
+PROF_STATE = declared_state(Professionals)
 
 
 @dataclass

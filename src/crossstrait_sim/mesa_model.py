@@ -35,6 +35,7 @@ from crossstrait_sim.mesa_agents import FirmAgent, ProfessionalAgent
 from crossstrait_sim.model import CellTables, Labour, Market, Quarter, VectorizedModel
 from crossstrait_sim.parameters import TW_O, Params
 from crossstrait_sim.results import Recorder
+from crossstrait_sim.state import Firms, Professionals, declared_state
 from crossstrait_sim.streams import STREAM_KEYS
 
 TIE_TOLERANCE = 1e-12
@@ -93,32 +94,11 @@ class MesaModel(mesa.Model, CellTables):
         self.prof_slots: list[ProfessionalAgent | None] = [None] * core.prof.capacity
         f, pr = core.firms, core.prof
         ix = np.flatnonzero(f.alive)
-        FirmAgent.create_agents(
-            self,
-            len(ix),
-            slot=ix,
-            origin=f.origin[ix],
-            sector=f.sector[ix],
-            region=f.region[ix],
-            weight=f.weight[ix],
-            size=f.size[ix],
-            log_cap=f.log_cap[ix],
-            abatement=f.abatement[ix],
-            automation=f.automation[ix],
-            pilot=f.pilot[ix],
-            age=f.age[ix],
-            loss_streak=f.loss_streak[ix],
-            rd_centre=f.rd_centre[ix],
-        )
+        # every declared state attribute (state.Firms / state.Professionals) but the slot's alive flag
+        FirmAgent.create_agents(self, len(ix), slot=ix, **{k: getattr(f, k)[ix] for k in declared_state(Firms)})
         jx = np.flatnonzero(pr.alive)
         ProfessionalAgent.create_agents(
-            self,
-            len(jx),
-            slot=jx,
-            sector=pr.sector[jx],
-            region=pr.region[jx],
-            stage=pr.stage[jx],
-            left_tw=pr.left_tw[jx],
+            self, len(jx), slot=jx, **{k: getattr(pr, k)[jx] for k in declared_state(Professionals)}
         )
 
     # ------------------------------------------------------------ agents

@@ -80,6 +80,11 @@ class Professionals(AgentArrays):
         return np.where(self.region != home, t - self.left_tw, 0)
 
 
+def declared_state(cls: type[AgentArrays]) -> tuple[str, ...]:
+    """An agent type's declared attributes, without the slot's ``alive`` flag."""
+    return tuple(f.name for f in fields(cls) if f.name != "alive")
+
+
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer ``total`` in proportion to ``weights`` (largest remainder)."""
     w = np.asarray(weights, dtype=float)
