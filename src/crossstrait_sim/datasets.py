@@ -2,10 +2,22 @@
 
 The CSVs live in ``crossstrait_sim/data/`` (``observed/``: official series up to
 2015; ``inputs/``: policy facts and literature magnitudes; ``README.md`` says what
-each file is and where it comes from). Every file is checked when it is read:
-a missing column, a non-numeric ``year`` or ``value``, or a duplicated year in a
-time series raises :class:`DataError` naming the file and the row (the line in
-the file, header = line 1)::
+each file is and where it comes from). Every file is checked strictly when it is read,
+and any problem raises :class:`DataError` naming the file, the row (the line in the
+file, header = line 1), the offending value and what is allowed:
+
+- the file must be UTF-8 (a UTF-8 byte-order mark is accepted); bad bytes are reported
+  with their byte offset and line;
+- the header must hold the required columns, each named once, and at least one data row
+  must follow it;
+- ``year`` and ``value`` must be finite numbers, ``year`` a whole number within
+  :data:`YEAR_RANGE` (1990-2030), rows sorted by year ascending, and (in a yearly
+  series) one row per year;
+- a share (see :func:`is_share_unit`) must lie in [0, 100]; every other ``value`` is a
+  count or an amount and must lie in [0, :data:`MAX_MAGNITUDE`].
+
+:func:`load_series` reads only files inside the data folder: absolute paths, ``..``
+components and symlinks that lead out of it are refused::
 
     from crossstrait_sim.datasets import load_series
     df = load_series("observed/taiwanese_working_in_mainland.csv")
@@ -13,14 +25,48 @@ the file, header = line 1)::
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import math
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
 SERIES_COLUMNS: tuple[str, ...] = ("year", "value", "unit", "source")
+
+YEAR_RANGE: tuple[int, int] = (1990, 2030)
+"""Years a data row may carry (inclusive): the model's calibration window starts in the 1990s
+and its policy horizon ends before 2030; a year outside is a typo (``0``, ``9999``, ``20111``)."""
+
+SHARE_RANGE: tuple[float, float] = (0.0, 100.0)
+"""Allowed values of a share, in percent."""
+
+MAX_MAGNITUDE: float = 1e15
+"""Largest absolute value any number in a data file may have.
+
+Every shipped figure is at most about 1e5 because units are scaled in the ``unit`` column
+(thousand persons, USD bn, RMB 100m). 1e15 still admits any real economic quantity written
+out in full (world GDP is about 1e14 USD) while rejecting garbage such as ``1e300``; it is
+also below 2**53 (about 9.007e15), so every whole number up to it is exact in float64.
+"""
+
+_SHARE_UNIT = re.compile(r"\s*(?:%|per\s?cent(?!age\s+points?)|pct\b|share\b)", re.IGNORECASE)
+
+
+def is_share_unit(unit: str) -> bool:
+    """Whether a row's ``unit`` says its value is a share in percent.
+
+    The unit must *begin* with ``percent`` (or ``per cent``, ``%``, ``pct``, ``share``), as in
+    ``percent of overseas workers``. A ``%`` later in the text is a note, not the unit: e.g.
+    ``new Taiwan-funded projects approved by mainland (+27.8%)`` is a count of projects.
+    ``percentage points`` is a difference, not a share, and is not matched.
+    """
+    return _SHARE_UNIT.match(unit) is not None
 
 
 class DataError(ValueError):
@@ -33,13 +79,22 @@ class FileSpec:
 
     Attributes:
         columns: required columns (more are allowed).
-        numeric: columns whose every value must parse as a number.
+        numeric: columns whose every value must parse as a finite number (|x| <= :data:`MAX_MAGNITUDE`).
         unique_year: the file is a time series: one row per year.
+        sorted_years: rows must be sorted by ``year``, ascending (strictly so when ``unique_year``).
+        year_range: allowed years, inclusive.
+        value_range: allowed ``value`` of a count or amount, inclusive.
+        share_range: allowed ``value`` of a share (a row whose unit is a percentage, or any row of a
+            file whose name contains ``share``), inclusive.
     """
 
     columns: tuple[str, ...] = SERIES_COLUMNS
     numeric: tuple[str, ...] = ("year", "value")
     unique_year: bool = True
+    sorted_years: bool = True
+    year_range: tuple[int, int] = YEAR_RANGE
+    value_range: tuple[float, float] = (0.0, MAX_MAGNITUDE)
+    share_range: tuple[float, float] = SHARE_RANGE
 
 
 _FACTS = FileSpec(unique_year=False)  # dated facts: several rows may share a year
@@ -69,6 +124,42 @@ def data_files() -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.csv"))
 
 
+def _fmt(x: float) -> str:
+    """A bound as written in a message (``0``, ``100``, ``1e+15``)."""
+    return f"{x:g}"
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 text of a file (BOM dropped); bad bytes raise :class:`DataError` with offset and line."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        bad = data[offset : start + exc.end].hex(" ")
+        raise DataError(
+            f"{name}, row {line}: byte offset {offset}: bytes {bad} are not valid UTF-8 ({exc.reason}); "
+            "the data files must be saved as UTF-8"
+        ) from None
+
+
+def _records(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(first file line, fields) of every CSV record; blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    prev_end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"{name}, row {reader.line_num}: not a valid CSV record ({exc})") from None
+        first_line, prev_end = prev_end + 1, reader.line_num
+        if row and any(cell.strip() for cell in row):
+            yield first_line, row
+
+
 def read_csv_checked(path: Path | str, spec: FileSpec | None = None, name: str | None = None) -> pd.DataFrame:
     """Read one CSV and validate it against ``spec`` (default: a yearly series).
 
@@ -82,57 +173,125 @@ def read_csv_checked(path: Path | str, spec: FileSpec | None = None, name: str |
         The table; numeric columns as float (``year`` as int).
 
     Raises:
-        DataError: naming the file and row of a missing column, non-numeric value or duplicated year.
+        DataError: naming the file, the row, the value and what is allowed: bytes that are not
+            UTF-8, a missing or repeated column, no data rows, a non-numeric or out-of-range value,
+            a year out of range, out of order or duplicated.
     """
     path = Path(path)
     name = name or str(path)
     spec = spec or SPECS.get(name, FileSpec())
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{name}: cannot be read ({exc.strerror})") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
+    records_iter = _records(_decode(data, name), name)
+    first = next(records_iter, None)
+    if first is None:
         raise DataError(f"{name}: file is empty; expected a header with columns {', '.join(spec.columns)}")
-    header = [h.strip() for h in rows[0]]
+    header_line, header_row = first
+    header = [h.strip() for h in header_row]
+    where = f"{name}, row {header_line} (header)"
     missing = [c for c in spec.columns if c not in header]
     if missing:
-        raise DataError(f"{name}, row 1 (header): missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+        raise DataError(f"{where}: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DataError(f"{where}: column(s) {', '.join(repeated)} appear more than once; each must appear once")
+    check_value = "value" in spec.numeric
+    share_file = "share" in PurePosixPath(name.replace("\\", "/")).name.lower()
+    y_lo, y_hi = spec.year_range
     records: list[dict[str, object]] = []
     seen_year: dict[int, int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
+    last: tuple[int, int] | None = None  # (year, row) of the previous record
+    for line_no, row in records_iter:
         if len(row) != len(header):
             raise DataError(f"{name}, row {line_no}: has {len(row)} fields, the header has {len(header)}")
-        rec: dict[str, object] = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        raw_rec = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        rec: dict[str, object] = dict(raw_rec)
         for col in spec.numeric:
-            raw = str(rec[col])
+            raw = raw_rec[col]
             try:
                 val = float(raw)
             except ValueError:
                 raise DataError(f"{name}, row {line_no}: column '{col}' is not numeric: {raw!r}") from None
-            if val != val or val in (float("inf"), float("-inf")):
+            if not math.isfinite(val):
                 raise DataError(f"{name}, row {line_no}: column '{col}' is not a finite number: {raw!r}")
+            if abs(val) > MAX_MAGNITUDE:
+                raise DataError(
+                    f"{name}, row {line_no}: column '{col}' value {raw!r} is too large; "
+                    f"allowed: |{col}| <= {_fmt(MAX_MAGNITUDE)}"
+                )
             if col == "year":
                 if val != int(val):
                     raise DataError(f"{name}, row {line_no}: year is not a whole number: {raw!r}")
+                if not y_lo <= val <= y_hi:
+                    raise DataError(
+                        f"{name}, row {line_no}: year {raw!r} is out of range; allowed: {y_lo}-{y_hi} (inclusive)"
+                    )
                 rec[col] = int(val)
             else:
                 rec[col] = val
-        if spec.unique_year:
-            year = int(rec["year"])  # type: ignore[arg-type]
-            if year in seen_year:
+        if check_value:
+            val, raw = float(rec["value"]), raw_rec["value"]  # type: ignore[arg-type]
+            unit = raw_rec.get("unit", "")
+            if share_file or is_share_unit(unit):
+                lo, hi = spec.share_range
+                kind = f"a share (unit {unit!r})" if unit else "a share"
+            else:
+                lo, hi = spec.value_range
+                kind = f"a count or amount (unit {unit!r})" if unit else "a count or amount"
+            if not lo <= val <= hi:
+                raise DataError(
+                    f"{name}, row {line_no}: value {raw!r} is out of range for {kind}; "
+                    f"allowed: {_fmt(lo)} to {_fmt(hi)} (inclusive)"
+                )
+        if "year" in rec and isinstance(rec["year"], int):
+            year = rec["year"]
+            if spec.unique_year and year in seen_year:
                 raise DataError(f"{name}, row {line_no}: year {year} is duplicated (first at row {seen_year[year]})")
-            seen_year[year] = line_no
+            if spec.sorted_years and last is not None and year < last[0]:
+                raise DataError(
+                    f"{name}, row {line_no}: year {year} comes after year {last[0]} (row {last[1]}); "
+                    "rows must be sorted by year, ascending"
+                )
+            seen_year.setdefault(year, line_no)
+            last = (year, line_no)
         records.append(rec)
+    if not records:
+        raise DataError(
+            f"{name}, row {header_line} (header): no data rows after the header; at least one row is required"
+        )
     return pd.DataFrame.from_records(records, columns=header)
 
 
+def _resolve_inside(name: str, root: Path) -> Path:
+    """``root / name`` if ``name`` is a relative path that stays inside ``root``; else :class:`DataError`."""
+    allowed = "a path relative to the data folder, e.g. 'observed/taiwanese_working_in_mainland.csv'"
+    if not name or not name.strip():
+        raise DataError(f"{name!r}: empty data file name; expected {allowed}")
+    if "\x00" in name:
+        raise DataError(f"{name!r}: data file name contains a NUL character; expected {allowed}")
+    posix, win = PurePosixPath(name), PureWindowsPath(name)
+    if posix.is_absolute() or win.is_absolute() or win.drive or win.root:
+        raise DataError(f"{name}: absolute paths are refused; expected {allowed}")
+    if ".." in posix.parts or ".." in win.parts:
+        raise DataError(f"{name}: '..' components are refused; expected {allowed}")
+    base = root.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(base):
+        raise DataError(f"{name}: resolves to {path}, outside the data folder {base} (a symlink?); expected {allowed}")
+    return path
+
+
 def load_series(name: str) -> pd.DataFrame:
-    """A packaged CSV by its path relative to the data directory, validated."""
-    path = data_dir() / name
-    if not path.is_file():
+    """A packaged CSV by its path relative to the data directory, validated.
+
+    Raises:
+        DataError: ``name`` is absolute, has a ``..`` component or leads out of the data folder
+            through a symlink; the file does not exist; or it is malformed (see :func:`read_csv_checked`).
+    """
+    path = _resolve_inside(name, data_dir())
+    if path.suffix.lower() != ".csv" or not path.is_file():
         raise DataError(f"{name}: no such data file; available: {', '.join(data_files())}")
     return read_csv_checked(path, name=name)
 
