@@ -45,7 +45,7 @@ def test_cli_default_run_writes_table_plot_summary_and_config(tmp_path):
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
     assert res.returncode == 0, res.stderr
-    for name in ("results.parquet", "summary.json", "talent_outflow.png", "resolved_config.yaml", ".hydra/config.yaml"):
+    for name in ("results.parquet", "summary.json", "talent_outflow.png", "resolved_config.yaml", "manifest.json"):
         assert (out / name).is_file(), name
     assert not list(out.glob(".*.tmp"))  # no temp files left behind
     df = pd.read_parquet(out / "results.parquet")

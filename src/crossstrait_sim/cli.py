@@ -1,31 +1,59 @@
-"""Command line: ``crossstrait-sim [hydra overrides]``, a thin wrapper around :func:`run_config`."""
+"""Command line: ``crossstrait-sim [hydra overrides]``, a thin wrapper around :func:`run_into`.
+
+Every error a user can cause (a bad value or type, an unknown key or option, a folder that must
+not be written, no permission) is one line on stderr and exit code 2, before anything is
+simulated or written. The run folder is never deleted: on an error the CLI removes only the
+folders Hydra created for this run, and only if they are still empty.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
-from crossstrait_sim.config import conf_dir
-from crossstrait_sim.errors import ConfigError
+from crossstrait_sim.config import conf_dir, one_line_error
+from crossstrait_sim.errors import ConfigError, RunDirError
 from crossstrait_sim.parameters import build_params
-from crossstrait_sim.runner import format_summary
+from crossstrait_sim.rundir import missing_ancestors, remove_created_dirs
+from crossstrait_sim.runner import format_summary, run_into
 from crossstrait_sim.schema import register_configs
-from crossstrait_sim.sweep import run_one
+from crossstrait_sim.sweep import register_resolvers
+
+USER_ERROR = 2
+_CREATED: list[Path] = []  # folders that did not exist before this single run (Hydra creates them)
+
+
+class RunDirGuard(Callback):
+    """Hydra callback: before Hydra creates the run folder, note which folders do not exist yet."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Record the missing ancestors of ``hydra.run.dir`` (same resolved value Hydra uses next)."""
+        _CREATED[:] = missing_ancestors(Path(str(config.hydra.run.dir)))
 
 
 def _quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     logging.getLogger("mesa").setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = USER_ERROR) -> None:
+    """Undo only what this run created (empty folders), print one line, exit."""
+    remove_created_dirs(_CREATED)
+    print(f"crossstrait-sim: {message}", file=sys.stderr)
+    sys.exit(code)
 
 
 def _task(cfg: DictConfig) -> None:
@@ -36,20 +64,20 @@ def _task(cfg: DictConfig) -> None:
         return
     try:
         build_params(cfg)  # config errors first: one line and exit 2, before anything is written
+        outcome = run_into(cfg, out, list(hc.overrides.task), resume=False, raise_errors=True)
     except ConfigError as exc:
-        # nothing was simulated; leave no run directory behind with only Hydra's config in it
-        if out.is_dir() and not (out / "results.parquet").exists():
-            shutil.rmtree(out, ignore_errors=True)
-        print(f"crossstrait-sim: config error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    outcome = run_one(cfg, out, list(hc.overrides.task), skip_complete=False)
-    if outcome.status != "complete":
-        print(f"crossstrait-sim: run failed: {outcome.error} (traceback in {out}/error.txt)", file=sys.stderr)
-        sys.exit(1)
+        _fail(f"config error: {exc}")
+    except RunDirError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write to {exc.filename or out}: {(exc.strerror or str(exc)).lower()}")
+    except Exception as exc:  # the run itself failed; its manifest and error.txt say so
+        _fail(f"run failed: {type(exc).__name__}: {exc} (traceback in {out}/error.txt)".splitlines()[0], 1)
     summary = json.loads((out / "summary.json").read_text())
     try:
         print(format_summary(summary))
-        print(f"wrote {out}/results.parquet, manifest.json, summary.json, talent_outflow.png ({outcome.seconds:.2f} s)")
+        files = ", ".join(sorted(json.loads((out / "manifest.json").read_text()).get("files", {})))
+        print(f"wrote {out}: {files}, manifest.json ({outcome.seconds:.2f} s)")
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. `crossstrait-sim | head`: the outputs are written; stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -57,17 +85,28 @@ def _task(cfg: DictConfig) -> None:
 
 def _sweep_task(cfg: DictConfig, out: Path, overrides: list[str]) -> None:
     """One job of a multirun: skip if complete, record failures, never stop the other jobs."""
-    outcome = run_one(cfg, out, overrides, skip_complete=True)
-    if outcome.status == "failed":
-        print(f"crossstrait-sim: run {out.name} failed: {outcome.error}", file=sys.stderr)
+    outcome = run_into(cfg, out, overrides, resume=True)
+    if outcome.status in ("failed", "refused"):
+        print(f"crossstrait-sim: run {out.name} {outcome.status}: {outcome.error}", file=sys.stderr)
 
 
 def main() -> None:
     """Entry point of the ``crossstrait-sim`` console script."""
     _quiet_logging()
     register_configs()
-    hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(_task)()
+    # Hydra prints its own errors over several lines with exit code 1; let them reach us instead
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    try:
+        hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(_task)()
+    except (HydraException, OmegaConfBaseException) as exc:
+        _fail(f"config error: {one_line_error(exc)}")
+    except OSError as exc:  # Hydra could not create the run folder: say which, and why
+        _fail(f"cannot write to {exc.filename}: {(exc.strerror or str(exc)).lower()}")
 
+
+# The multirun's workers import this module to run _task; they need the run-name resolver that
+# names their folders (conf/hydra/default.yaml) before Hydra resolves it.
+register_resolvers()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

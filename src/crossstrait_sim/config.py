@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
-from crossstrait_sim.schema import register_configs
+from crossstrait_sim.errors import ConfigCompositionError, describe_composition_error
+from crossstrait_sim.schema import SimConfig, register_configs
 
 CONF_ENV = "CROSSSTRAIT_SIM_CONF"
 
@@ -35,4 +40,37 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        try:
+            return compose(config_name=config_name, overrides=list(overrides or []))
+        except (HydraException, OmegaConfBaseException) as exc:
+            raise ConfigCompositionError(one_line_error(exc)) from exc
+
+
+def one_line_error(exc: BaseException) -> str:
+    """A Hydra or OmegaConf composition error in our one-line form (key, value, what is allowed)."""
+    return describe_composition_error(exc, allowed_keys=_AllowedKeys())
+
+
+class _AllowedKeys(dict):
+    """Lazy map from a config path (``"policy.mic2025"``) to the keys its schema declares."""
+
+    def get(self, path: str, default: object = None) -> list[str] | None:  # type: ignore[override]
+        return schema_keys(path)
+
+
+def schema_keys(path: str) -> list[str] | None:
+    """Keys the schema declares at ``path`` (``""`` is the root); ``None`` if the path is not a dataclass."""
+    t: object = SimConfig
+    for part in [p for p in path.split(".") if p]:
+        if typing.get_origin(t) is dict:  # a table such as sectors: any row name, rows of the value type
+            t = typing.get_args(t)[1]
+            continue
+        if not dataclasses.is_dataclass(t):
+            return None
+        hints = typing.get_type_hints(t)
+        if part not in hints:
+            return None
+        t = hints[part]
+    if not dataclasses.is_dataclass(t):
+        return None
+    return sorted(f.name for f in dataclasses.fields(t))

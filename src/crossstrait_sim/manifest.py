@@ -1,11 +1,12 @@
 """Run manifests: what a run directory holds, and whether its results are complete.
 
 Every run writes ``manifest.json`` beside ``results.parquet``: first with
-``status: running`` when it starts, then ``complete`` (after the results were
-written atomically) or ``failed`` (with the error). A run directory counts as
-complete only if its manifest says so, its ``results.parquet`` exists, and the
+``status: running`` when it starts, then ``complete`` (after its files were
+renamed into place as a set, with the SHA-256 of each under ``files``) or
+``failed`` (with the error). A run directory counts as complete only if its
+manifest says so, every listed file is there with its recorded checksum, and the
 config hash, package version and git commit match the run that is asked for, so
-a resumed sweep redoes anything that was interrupted or made by other code.
+a resumed sweep redoes anything that was interrupted, corrupted or made by other code.
 """
 
 from __future__ import annotations
@@ -22,17 +23,21 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from crossstrait_sim.atomic import write_json
+from crossstrait_sim.rundir import MANIFEST, RESULTS, verify_files
 
-MANIFEST = "manifest.json"
-RESULTS = "results.parquet"
+__all__ = ["MANIFEST", "RESULTS", "STATUSES", "config_hash", "is_complete", "read_manifest", "write_manifest"]
+
 STATUSES = ("running", "complete", "failed")
+NOT_IDENTITY = ("hydra", "overwrite")
+"""Config keys that do not change what a run computes, so they are left out of its hash."""
 
 
 def config_hash(cfg: DictConfig) -> str:
     """SHA-256 (first 16 hex digits) of the resolved run config, keys sorted (Hydra's own node excluded)."""
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
-    container.pop("hydra", None)
+    for key in NOT_IDENTITY:
+        container.pop(key, None)
     text = json.dumps(container, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -103,10 +108,10 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
 def is_complete(run_dir: Path, wanted: dict[str, Any] | None = None) -> bool:
     """True if ``run_dir`` holds complete results (of the same config and code as ``wanted``, if given)."""
     man = read_manifest(run_dir)
-    if man is None or man.get("status") != "complete" or not (Path(run_dir) / RESULTS).is_file():
+    if man is None or man.get("status") != "complete":
         return False
     if wanted is not None:
         for key in ("config_hash", "package_version", "git_commit"):
             if man.get(key) != wanted.get(key):
                 return False
-    return True
+    return verify_files(Path(run_dir), man)  # content, not presence: a truncated table is redone

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +170,98 @@ def _dict_value_dataclass(t: Any) -> type | None:
     if getattr(t, "__origin__", None) is dict and args and dataclasses.is_dataclass(args[1]):
         return args[1]
     return None
+
+
+# ----------------------------------------------------------------------------
+# Bounds on seed, horizon, scale and memory: what the model's forms and the machine allow
+
+SEED_LIMIT = 2**63
+"""Seeds must fit in 63 bits: they are written as int64 in the results table and the manifest."""
+HORIZON = ("1990Q1", "2050Q4")
+"""Earliest start and latest end. Demand, wages, fixed costs and skilled supply grow at trend rates
+fitted to the 2000s-2010s and compounded every quarter; past 2050 (80 quarters beyond the data)
+they are extrapolations the model's sources do not support, and far beyond it they overflow
+(``end=2500Q4`` makes Poisson entry rates too large to draw). Before 1990 there are no data."""
+MIN_AGENTS_PER_CELL = 1.0
+"""The smallest useful scale puts this many professional agents (on average) in every (region,
+sector) cell that holds professionals; below it some cells hold no agents and their indicators
+are zero by construction, not by behaviour."""
+# memory of the vectorized engine, bytes: fixed part and per array slot (agents plus head-room),
+# fitted to peak RSS measured at scale 0.01, 0.1, 0.3 and 1 (114-538 MB; see docs/ODD.md)
+MEM_BASE = 150e6
+MEM_PER_FIRM_SLOT = 200.0
+MEM_PER_PROF_SLOT = 60.0
+MEM_PER_MESA_AGENT = 1500.0  # assumed: a Mesa agent object with its attributes and registry entries
+
+
+def check_horizon(start: str, end: str) -> None:
+    """Raise :class:`ConfigError` if the horizon leaves :data:`HORIZON`."""
+    lo, hi = (quarter_ordinal(q) for q in HORIZON)
+    if quarter_ordinal(start, "start") < lo:
+        raise ConfigError(f"start={start!r}: must be {HORIZON[0]} or later (no data or initial state before it)")
+    if quarter_ordinal(end, "end") > hi:
+        raise ConfigError(
+            f"end={end!r}: must be {HORIZON[1]} or earlier (trend growth rates are not valid that far out; docs/ODD.md)"
+        )
+
+
+def smallest_useful_scale(sectors: Any, professionals: Any, regions: tuple[str, ...]) -> tuple[float, str]:
+    """The scale below which some (region, sector) cell of professionals holds no agent, and that cell."""
+    best, cell = math.inf, ""
+    for r in regions:
+        for s, sc in sectors.items():
+            n = float(professionals[r]) * float(sc.prof_share)
+            if 0 < n < best:
+                best, cell = n, f"{r} x {s}: {n:,.0f} professionals"
+    return (MIN_AGENTS_PER_CELL / best if math.isfinite(best) else 0.0), cell
+
+
+def check_scale(scale: float, sectors: Any, professionals: Any, regions: tuple[str, ...]) -> None:
+    """Refuse a scale at which some cell of the initial population holds no agents."""
+    lo, cell = smallest_useful_scale(sectors, professionals, regions)
+    if scale < lo:
+        raise ConfigError(
+            f"scale={scale!r}: below the smallest useful scale {lo:.3g} (the smallest cell, {cell}, "
+            f"would hold no agent)"
+        )
+
+
+def estimate_memory(c: SimConfig, firm_counts: np.ndarray) -> float:
+    """Estimated peak memory of a run in bytes, from the scale and the initial population."""
+    firm_agents = float(np.where(firm_counts > 0, np.maximum(1, np.rint(firm_counts * c.scale)), 0).sum())
+    prof_agents = max(1.0, float(np.rint(sum(float(v) for v in c.population.professionals.values()) * c.scale)))
+    firm_slots = firm_agents * c.population.firm_slots
+    prof_slots = prof_agents * c.population.professional_slots
+    est = MEM_BASE + MEM_PER_FIRM_SLOT * firm_slots + MEM_PER_PROF_SLOT * prof_slots
+    if c.engine.name == "mesa":
+        est += MEM_PER_MESA_AGENT * (firm_slots + prof_slots)
+    return est
+
+
+def available_memory() -> float | None:
+    """Memory available to a new run (``MemAvailable`` of /proc/meminfo), bytes; ``None`` if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(c: SimConfig, firm_counts: np.ndarray) -> None:
+    """Refuse, before allocating, a run whose estimated memory exceeds what the machine has available."""
+    est = estimate_memory(c, firm_counts)
+    avail = available_memory()
+    if avail is not None and est > avail:
+        raise ConfigError(
+            f"scale={c.scale!r}: the run needs about {est / 1e9:.1f} GB (estimate) but {avail / 1e9:.1f} GB "
+            f"is available; lower scale"
+        )
 
 
 # ----------------------------------------------------------------------------
@@ -346,15 +439,16 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     """Validate the config and build :class:`Params`. Raises :class:`ConfigError`."""
     c = to_typed(cfg) if isinstance(cfg, (DictConfig, ListConfig)) else cfg
 
-    _check_range("scale", c.scale, 1e-9, 10.0, "agents per real unit, 0 < scale <= 10")
+    _check_range("scale", c.scale, 1e-12, 10.0, "agents per real unit, 0 < scale <= 10")
     if c.engine.name not in ENGINES:
         raise ConfigError(f"engine.name={c.engine.name!r}: allowed engines are {', '.join(map(repr, ENGINES))}")
     if c.engine.threads not in (1, 2):
         raise ConfigError(f"engine.threads={c.engine.threads!r}: allowed values are 1 and 2")
     if c.engine.name == "mesa" and c.engine.threads != 1:
         raise ConfigError(f"engine.threads={c.engine.threads!r}: the mesa engine runs in one thread (use 1)")
-    if not isinstance(c.seed, int) or c.seed < 0:
-        raise ConfigError(f"seed={c.seed!r}: must be a non-negative integer")
+    if not isinstance(c.seed, int) or isinstance(c.seed, bool) or not 0 <= c.seed < SEED_LIMIT:
+        raise ConfigError(f"seed={c.seed!r}: must be an integer with 0 <= seed < 2^63 (9223372036854775808)")
+    check_horizon(c.start, c.end)
     quarters = tuple(quarter_range(c.start, c.end))
     t0 = quarter_ordinal(c.start, "start")
     t_ord = np.arange(t0, t0 + len(quarters))
@@ -418,6 +512,9 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     size_mean = np.array([pop.size_mean_by_origin[o] for o in ORIGINS], dtype=float)
     for o, v in zip(ORIGINS, size_mean, strict=True):
         _check_range(f"population.size_mean_by_origin.{o}", v, *POS)
+
+    check_scale(c.scale, c.sectors, c.population.professionals, regions)
+    check_memory(c, firm_counts)
 
     # --- behaviour
     b = c.behaviour

@@ -269,6 +269,7 @@ class SimConfig:
 
     scenario: str = MISSING
     seed: int = 0
+    overwrite: bool = False
     scale: float = MISSING
     start: str = MISSING
     end: str = MISSING

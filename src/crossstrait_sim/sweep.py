@@ -21,56 +21,73 @@ import itertools
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from omegaconf import DictConfig
 
-from crossstrait_sim.atomic import atomic_write, write_json
-from crossstrait_sim.manifest import (
-    MANIFEST,
-    code_identity,
-    config_hash,
-    is_complete,
-    new_manifest,
-    now_iso,
-    read_manifest,
-    write_manifest,
-)
+from crossstrait_sim.atomic import write_json
+from crossstrait_sim.manifest import MANIFEST, code_identity, now_iso, read_manifest, write_manifest
+from crossstrait_sim.rundir import foreign_entries
+from crossstrait_sim.runner import RunOutcome, run_into
 
 SWEEP_FILE = "sweep.json"  # written by the sweep's parent: total and expected run names
-EXCLUDE_FROM_RUN_NAME = ("experiment",)  # keys left out of run directory names (same for every run of a sweep)
+EXCLUDE_FROM_RUN_NAME = ("experiment", "overwrite")  # keys left out of run folder names: same run, same folder
 
 
-@dataclass
-class RunOutcome:
-    """What :func:`run_one` did with one configuration."""
-
-    run_dir: Path
-    status: str  # complete | failed | skipped
-    seconds: float = 0.0
-    error: str | None = None
+def canonical_value(v: Any) -> str:
+    """One spelling per value, so equal overrides name one run: ``2e-3`` and ``0.002`` give ``0.002``."""
+    if isinstance(v, bool):
+        return str(v)  # Hydra's sweeper spelling (False), kept so existing sweep folders still resume
+    if isinstance(v, int | float):
+        f = float(v)
+        if f.is_integer() and abs(f) < 1e16:
+            return str(int(f))
+        return repr(f)
+    if v is None:
+        return "null"
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(canonical_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ",".join(f"{k}:{canonical_value(x)}" for k, x in v.items()) + "}"
+    return str(v).replace("/", "%2F")  # a value must not make a sub-folder
 
 
 def run_name(overrides: Sequence[str], exclude: Iterable[str] = EXCLUDE_FROM_RUN_NAME) -> str:
-    """The run directory name of a job, exactly as Hydra's ``override_dirname`` makes it in a multirun.
+    """The run directory name of a job: its overrides, each value spelled one way, sorted, joined by commas.
 
-    The overrides are first written the way Hydra's sweeper hands them to a job
-    (``output.plot=false`` becomes ``output.plot=False``), then sorted and joined by commas.
+    The CLI's multirun names its run folders with the same function (the ``crossstrait_run_name``
+    resolver in ``conf/hydra/default.yaml``), so a sweep started again from Python or the CLI, with
+    values written either way (``scale=2e-3`` or ``scale=0.002``), finds the same folders.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     jobs = sweep_jobs(list(overrides), None)
     if len(jobs) != 1:
         raise ValueError(f"overrides {list(overrides)} describe {len(jobs)} runs, not one")
-    parsed = OverridesParser.create().parse_overrides(jobs[0])
     excl = set(exclude)
-    lines = sorted(o.input_line for o in parsed if o.key_or_group not in excl and o.input_line is not None)
-    return ",".join(lines)
+    parts = []
+    for o in OverridesParser.create().parse_overrides(jobs[0]):
+        if o.key_or_group in excl:
+            continue
+        key = o.get_key_element()
+        parts.append(key if o.is_delete() else f"{key}={canonical_value(o.value())}")
+    return ",".join(sorted(parts))
+
+
+def _run_name_resolver(task_overrides: Any) -> str:
+    """OmegaConf resolver: the run folder name of a multirun job from ``hydra.overrides.task``."""
+    return run_name([str(x) for x in task_overrides])
+
+
+def register_resolvers() -> None:
+    """Register ``crossstrait_run_name`` (idempotent); the CLI's workers need it to name their folders."""
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("crossstrait_run_name"):
+        OmegaConf.register_new_resolver("crossstrait_run_name", _run_name_resolver)
 
 
 def run_one(cfg: DictConfig, run_dir: Path, overrides: Sequence[str], skip_complete: bool = True) -> RunOutcome:
@@ -80,46 +97,10 @@ def run_one(cfg: DictConfig, run_dir: Path, overrides: Sequence[str], skip_compl
         cfg: the composed run config.
         run_dir: the run's directory (created if missing).
         overrides: the overrides that made ``cfg`` (recorded in the manifest).
-        skip_complete: return at once if ``run_dir`` already holds complete results of the same config and code.
+        skip_complete: return at once if ``run_dir`` already holds complete, verified results of the same
+            config and code (resuming a sweep); otherwise earlier complete results need ``overwrite=true``.
     """
-    from crossstrait_sim.plotting import policy_events
-    from crossstrait_sim.runner import run_config
-
-    run_dir = Path(run_dir)
-    try:
-        wanted = {"config_hash": config_hash(cfg), **code_identity()}
-    except Exception as exc:  # an unresolvable config is one failed run, not a failed sweep
-        wanted = None
-        hash_error = exc
-    else:
-        hash_error = None
-    if skip_complete and wanted is not None and is_complete(run_dir, wanted):
-        return RunOutcome(run_dir, "skipped")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    for stale in run_dir.glob(".*.tmp"):  # temporaries of a run killed while writing
-        stale.unlink(missing_ok=True)
-    (run_dir / "error.txt").unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    if hash_error is not None:
-        man = {"status": "running", "overrides": list(overrides), **code_identity(), "start_time": now_iso()}
-    else:
-        man = new_manifest(cfg, list(overrides))
-    write_manifest(run_dir, man)
-    try:
-        if hash_error is not None:
-            raise hash_error
-        res = run_config(cfg, run_dir)
-        man["policy_events"] = [[x, label] for x, label in policy_events(res.params)]
-        man["status"] = "complete"
-    except Exception as exc:  # recorded, and the sweep goes on
-        man["status"] = "failed"
-        man["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        tb = traceback.format_exc()
-        atomic_write(run_dir / "error.txt", lambda p: p.write_text(tb))
-    man["end_time"] = now_iso()
-    man["seconds"] = round(time.perf_counter() - t0, 3)
-    write_manifest(run_dir, man)
-    return RunOutcome(run_dir, man["status"], man["seconds"], man["error"])
+    return run_into(cfg, Path(run_dir), overrides, resume=skip_complete)
 
 
 # --------------------------------------------------------------------------- progress
@@ -137,9 +118,10 @@ class ProgressPrinter:
     (on a cluster, the sweep directory is on the shared file system).
     """
 
-    def __init__(self, sweep_dir: Path, total: int | None, stream: Any = None) -> None:
+    def __init__(self, sweep_dir: Path, total: int | None, stream: Any = None, names: Sequence[str] = ()) -> None:
         self.sweep_dir = Path(sweep_dir)
         self.total = total
+        self.names = list(names)  # this sweep's runs; other runs in the same folder are not counted
         self.stream = stream or sys.stderr
         self.t0 = time.time()
         self.t0_iso = now_iso()
@@ -150,8 +132,13 @@ class ProgressPrinter:
     def counts(self) -> dict[str, int]:
         """Runs by status in the sweep directory, and how many finished since this printer started."""
         c = {"complete": 0, "failed": 0, "running": 0, "finished_now": 0}
-        for man_path in self.sweep_dir.glob(f"*/{MANIFEST}"):
-            man = read_manifest(man_path.parent)
+        dirs = (
+            [self.sweep_dir / n for n in self.names]
+            if self.names
+            else [m.parent for m in self.sweep_dir.glob(f"*/{MANIFEST}")]
+        )
+        for run_dir in dirs:
+            man = read_manifest(run_dir)
             if man is None:
                 continue
             st = man.get("status")
@@ -194,6 +181,36 @@ class ProgressPrinter:
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def record_sweep(sweep_dir: Path, names: Sequence[str], overrides: Sequence[str]) -> dict[str, Any]:
+    """Write ``sweep.json``: the union of the runs of every invocation into this folder (never shrunk)."""
+    path = Path(sweep_dir) / SWEEP_FILE
+    old = read_manifest_like(path)
+    runs = [str(r) for r in old.get("runs", [])] if isinstance(old.get("runs"), list) else []
+    runs += [n for n in names if n not in set(runs)]
+    now = now_iso()
+    data = {
+        "total": len(runs),
+        "runs": runs,
+        "started": old.get("started") or now,
+        "updated": now,
+        "overrides": list(overrides),
+        "last_invocation": {"total": len(names), "started": now},
+    }
+    write_json(path, data)
+    return data
+
+
+def read_manifest_like(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``, or an empty dict if it is missing or unreadable."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 _WATCHER: dict[str, Any] = {}  # the parent's progress thread: module state, so callbacks stay picklable
@@ -250,11 +267,8 @@ class SweepProgress(_HydraCallback):
             total = len(jobs)
         except Exception as exc:  # the sweep runs without a total; Hydra reports bad overrides
             print(f"crossstrait-sim: progress without a total ({exc})", file=sys.stderr)
-        write_json(
-            sweep_dir / SWEEP_FILE,
-            {"total": total, "runs": names, "started": now_iso(), "overrides": list(config.hydra.overrides.task)},
-        )
-        printer = ProgressPrinter(sweep_dir, total)
+        record_sweep(sweep_dir, names, list(config.hydra.overrides.task))
+        printer = ProgressPrinter(sweep_dir, total, names=names)
         stop = threading.Event()
         th = threading.Thread(target=_watch, args=(printer, stop, self.every_s), daemon=True)
         _WATCHER.update(printer=printer, stop=stop, thread=th, names=names)
@@ -303,6 +317,9 @@ def _run_job(overrides: list[str], sweep_dir: str, skip_complete: bool) -> RunOu
     try:
         cfg = compose_config(overrides)
     except Exception as exc:  # a bad override fails that run only
+        if foreign_entries(run_dir):
+            msg = f"run folder {run_dir} holds files crossstrait-sim did not write"
+            return RunOutcome(run_dir, "refused", 0.0, msg)
         run_dir.mkdir(parents=True, exist_ok=True)
         man = {
             "status": "failed",
@@ -344,16 +361,8 @@ def run_sweep(
     names = [run_name(j) for j in jobs]
     if len(set(names)) != len(names):
         raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
-    write_json(
-        sweep_dir / SWEEP_FILE,
-        {
-            "total": len(jobs),
-            "runs": names,
-            "started": now_iso(),
-            "overrides": [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides),
-        },
-    )
-    printer = ProgressPrinter(sweep_dir, len(jobs)) if progress else None
+    record_sweep(sweep_dir, names, [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides))
+    printer = ProgressPrinter(sweep_dir, len(jobs), names=names) if progress else None
     outcomes: list[RunOutcome] = []
     if n_jobs == 1:
         it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete) for j in jobs)
