@@ -10,8 +10,8 @@ import resource
 import sys
 import time
 
-from crossstrait_sim.config import compose_config
-from crossstrait_sim.parameters import build_params
+from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.parameters import build_params
 from crossstrait_sim.runner import simulate
 
 

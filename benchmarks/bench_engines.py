@@ -14,8 +14,8 @@ import argparse
 import logging
 import time
 
-from crossstrait_sim.config import compose_config
-from crossstrait_sim.parameters import build_params
+from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.parameters import build_params
 from crossstrait_sim.runner import simulate
 
 # scale -> about 1k, 10k, 100k agents at the start (scale 0.001 gives about 3.6k; scales below
@@ -25,7 +25,7 @@ SIZES = (("1k", 0.0004), ("10k", 0.003), ("100k", 0.03))
 
 def agents_at_start(params: object) -> int:
     """Firm and professional agents at the start (the vectorized engine's initial population)."""
-    from crossstrait_sim.model import VectorizedModel
+    from crossstrait_sim.model.vectorized import VectorizedModel
 
     m = VectorizedModel(params)  # type: ignore[arg-type]
     return int(m.firms.alive.sum() + m.prof.alive.sum())

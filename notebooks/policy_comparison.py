@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Policy comparison from Python
 #
-# A small sweep through the Python API (`crossstrait_sim.sweep.run_sweep`), then the
+# A small sweep through the Python API (`crossstrait_sim.study.sweep.run_sweep`), then the
 # comparison (`crossstrait_sim.compare.compare`) and its figures. The runs are shrunk
 # (scale 0.002, horizon to 2020Q4, 3 seeds) so that the notebook runs in about a
 # minute; the full study is `experiments/policy_comparison/run.sh`.
@@ -29,8 +29,8 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from crossstrait_sim.compare import compare
-from crossstrait_sim.sweep import run_sweep
+from crossstrait_sim.study.compare import compare
+from crossstrait_sim.study.sweep import run_sweep
 
 sweep_dir = Path(os.environ.get("SWEEP_DIR") or tempfile.mkdtemp(prefix="policy_comparison_"))
 small = ["scale=0.002", "end=2020Q4", "output.summary_quarters=[2020Q4]", "output.plot=false"]

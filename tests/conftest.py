@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from crossstrait_sim.config import compose_config
-from crossstrait_sim.model import VectorizedModel
-from crossstrait_sim.parameters import build_params
+from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.parameters import build_params
+from crossstrait_sim.model.vectorized import VectorizedModel
 
 SCENARIOS = (
     "baseline",

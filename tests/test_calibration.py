@@ -10,9 +10,9 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from crossstrait_sim.calibrate import CalibrationError, calibrate, free_parameters, run_moments
-from crossstrait_sim.config import compose_config, conf_dir
-from crossstrait_sim.moments import default_moments, distance
+from crossstrait_sim.config.compose import compose_config, conf_dir
+from crossstrait_sim.evidence.calibrate import CalibrationError, calibrate, free_parameters, run_moments
+from crossstrait_sim.evidence.moments import default_moments, distance
 from crossstrait_sim.runner import run_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossstrait_sim import run
-from crossstrait_sim.results import COLUMNS, INDICATORS
+from crossstrait_sim.model.results import COLUMNS, INDICATORS
 
 REQUIRED = {
     "talent_in_cn",

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crossstrait_sim import plotting
-from crossstrait_sim.compare import UNREADABLE, choose_quarters, compare, gather, main
-from crossstrait_sim.sweep import run_name, run_sweep
+from crossstrait_sim.study.compare import UNREADABLE, choose_quarters, compare, gather, main
+from crossstrait_sim.study.sweep import run_name, run_sweep
+from crossstrait_sim.viz import plotting
 
 SHARED = ["scale=0.002", "output.plot=false"]
 REASONS = ("Parquet", "checksum")  # why a truncated table is unreadable: pyarrow's error, or the manifest's checksum

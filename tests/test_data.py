@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crossstrait_sim import datasets
-from crossstrait_sim.datasets import (
+from crossstrait_sim.evidence import datasets
+from crossstrait_sim.evidence.datasets import (
     DataError,
     data_dir,
     data_files,

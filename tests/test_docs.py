@@ -6,9 +6,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig
 
-from crossstrait_sim import paramdoc
-from crossstrait_sim.config import compose_config
-from crossstrait_sim.results import INDICATORS
+from crossstrait_sim.config import paramdoc
+from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.model.results import INDICATORS
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 

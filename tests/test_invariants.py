@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossstrait_sim.results import BY_NAME
+from crossstrait_sim.model.results import BY_NAME
 from crossstrait_sim.runner import run
 from tests.conftest import make_model
 

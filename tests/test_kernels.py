@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossstrait_sim import kernels as K
+from crossstrait_sim.model import kernels as K
 
 
 def test_compliance_cost_scales_with_enforcement_and_unabated_pollution():

@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pytest
 
-from crossstrait_sim.parameters import CN_O, FOREIGN_O, TW_O
+from crossstrait_sim.config.parameters import CN_O, FOREIGN_O, TW_O
 from tests.conftest import make_model
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossstrait_sim.config import compose_config, conf_dir
-from crossstrait_sim.equivalence import ABS_TOL, REL_TOL, Comparison, compare_engines
+from crossstrait_sim.config.compose import compose_config, conf_dir
+from crossstrait_sim.config.parameters import build_params
 from crossstrait_sim.errors import ConfigError
-from crossstrait_sim.mesa_model import MesaModel
-from crossstrait_sim.parameters import build_params
+from crossstrait_sim.mesa_engine.equivalence import ABS_TOL, REL_TOL, Comparison, compare_engines
+from crossstrait_sim.mesa_engine.model import MesaModel
 from crossstrait_sim.runner import run
 
 SCENARIOS = sorted(p.stem for p in Path(conf_dir(), "scenario").glob("*.yaml"))

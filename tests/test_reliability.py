@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crossstrait_sim.runner as runner_mod
-from crossstrait_sim import parameters
-from crossstrait_sim.config import compose_config
+import crossstrait_sim.simulation.run as simulation_mod
+from crossstrait_sim.config import parameters
+from crossstrait_sim.config.compose import compose_config
 from crossstrait_sim.errors import ConfigError, RunDirError
-from crossstrait_sim.manifest import read_manifest
-from crossstrait_sim.rundir import check_writable, verify_files
 from crossstrait_sim.runner import run_config
-from crossstrait_sim.sweep import ProgressPrinter, run_name, run_sweep
+from crossstrait_sim.study.manifest import read_manifest
+from crossstrait_sim.study.rundir import check_writable, verify_files
+from crossstrait_sim.study.sweep import ProgressPrinter, run_name, run_sweep
 
 # short and small: the policies of the baseline start inside the horizon
 TINY = ["scenario=baseline", "scale=0.002", "end=2016Q4", "output.summary_quarters=[2016Q4]", "output.plot=false"]
@@ -251,8 +252,8 @@ def test_a_run_completes_or_fails_before_simulating_leaving_the_folder_as_it_was
         (run_dir / "notes.txt").write_text("mine")
     before = snapshot(run_dir) if run_dir.exists() else None
     calls = []
-    real = runner_mod.simulate
-    monkeypatch.setattr(runner_mod, "simulate", lambda p: calls.append(1) or real(p))
+    real = simulation_mod.simulate
+    monkeypatch.setattr(simulation_mod, "simulate", lambda p: calls.append(1) or real(p))
     overrides = [*TINY[:1], "scale=0.002", "end=2016Q4", *TINY[3:]] + [f"{k}={v}" for k, v in chosen.items()]
     try:
         res = run_config(compose_config(overrides), run_dir)

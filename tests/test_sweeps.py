@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossstrait_sim.compare import compare, gather
-from crossstrait_sim.compare import main as compare_main
-from crossstrait_sim.manifest import read_manifest
-from crossstrait_sim.sweep import run_name, run_sweep, sweep_jobs
+from crossstrait_sim.study.compare import compare, gather
+from crossstrait_sim.study.compare import main as compare_main
+from crossstrait_sim.study.manifest import read_manifest
+from crossstrait_sim.study.sweep import run_name, run_sweep, sweep_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -236,8 +236,8 @@ def test_compare_cli_reports_bad_input_in_one_line(tmp_path: Path, capsys) -> No
 def test_experiment_presets_make_their_sweeps() -> None:
     from hydra import compose, initialize_config_dir
 
-    from crossstrait_sim.config import conf_dir
-    from crossstrait_sim.schema import register_configs
+    from crossstrait_sim.config.compose import conf_dir
+    from crossstrait_sim.config.schema import register_configs
 
     register_configs()
     expected = {"policy_comparison": 9 * 20, "measures31_timing": 3 * 10}

@@ -18,5 +18,5 @@ crossstrait-sim --multirun +experiment=policy_comparison hydra.sweep.dir="$sweep
 # all scenarios against the baseline (MIC2025 only), and Taiwan's responses against the narrative
 crossstrait-sim-compare "$sweep" --out "$here/results/vs_baseline" --reference baseline
 crossstrait-sim-compare "$sweep" --out "$here/results/vs_narrative" --reference narrative
-python -m crossstrait_sim.findings "$here/results/vs_narrative/comparison.csv" "$here/results/vs_baseline/comparison.csv" \
+python -m crossstrait_sim.study.findings "$here/results/vs_narrative/comparison.csv" "$here/results/vs_baseline/comparison.csv" \
   --out "$here/findings.md"

@@ -20,19 +20,36 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from crossstrait_sim.config import conf_dir, one_line_error
+from crossstrait_sim.config.compose import conf_dir, one_line_error
+from crossstrait_sim.config.parameters import build_params
+from crossstrait_sim.config.schema import register_configs
 from crossstrait_sim.errors import ConfigError, RunDirError
-from crossstrait_sim.parameters import build_params
-from crossstrait_sim.rundir import missing_ancestors, remove_created_dirs
-from crossstrait_sim.runner import format_summary, run_into
-from crossstrait_sim.schema import register_configs
-from crossstrait_sim.sweep import register_resolvers
+from crossstrait_sim.simulation.run import format_summary
 
 USER_ERROR = 2
 _CREATED: list[Path] = []  # folders that did not exist before this single run (Hydra creates them)
+
+
+def missing_ancestors(path: Path) -> list[Path]:
+    """``path`` and its ancestors that do not exist yet, deepest first (what a ``mkdir -p`` would create)."""
+    out = []
+    p = Path(os.path.abspath(path))
+    while not p.exists() and p != p.parent:
+        out.append(p)
+        p = p.parent
+    return out
+
+
+def remove_created_dirs(created: list[Path]) -> None:
+    """Remove folders this run created, deepest first, each only if it is empty."""
+    for d in created:
+        try:
+            d.rmdir()
+        except OSError:
+            return  # not empty (or gone): leave it and everything above it
 
 
 class RunDirGuard(Callback):
@@ -57,6 +74,8 @@ def _fail(message: str, code: int = USER_ERROR) -> None:
 
 
 def _task(cfg: DictConfig) -> None:
+    from crossstrait_sim.study.runs import run_into  # writing a run folder is the study layer's job
+
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     if hc.mode == RunMode.MULTIRUN:
@@ -85,6 +104,8 @@ def _task(cfg: DictConfig) -> None:
 
 def _sweep_task(cfg: DictConfig, out: Path, overrides: list[str]) -> None:
     """One job of a multirun: skip if complete, record failures, never stop the other jobs."""
+    from crossstrait_sim.study.runs import run_into
+
     outcome = run_into(cfg, out, overrides, resume=True)
     if outcome.status in ("failed", "refused"):
         print(f"crossstrait-sim: run {out.name} {outcome.status}: {outcome.error}", file=sys.stderr)
@@ -104,9 +125,17 @@ def main() -> None:
         _fail(f"cannot write to {exc.filename}: {(exc.strerror or str(exc)).lower()}")
 
 
+def _run_name(task_overrides: Any) -> str:
+    from crossstrait_sim.study.sweep import run_name
+
+    return run_name([str(x) for x in task_overrides])
+
+
 # The multirun's workers import this module to run _task; they need the run-name resolver that
-# names their folders (conf/hydra/default.yaml) before Hydra resolves it.
-register_resolvers()
+# names their folders (conf/hydra/default.yaml) before Hydra resolves it, so it is registered
+# when this module is imported (the sweep layer itself is imported only when a name is made).
+if not OmegaConf.has_resolver("crossstrait_run_name"):
+    OmegaConf.register_new_resolver("crossstrait_run_name", _run_name)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

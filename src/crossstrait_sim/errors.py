@@ -59,7 +59,7 @@ def describe_composition_error(exc: BaseException, allowed_keys: dict[str, list[
     if key and ("not in" in first or "Could not override" in text or "Could not append" in text):
         parent = key.rsplit(".", 1)[0] if "." in key else ""
         alts = allowed_keys.get(parent) if allowed_keys is not None else None
-        where = f"allowed keys here are {', '.join(alts)}" if alts else "see the schema (crossstrait_sim.schema)"
+        where = f"allowed keys here are {', '.join(alts)}" if alts else "see the schema (crossstrait_sim.config.schema)"
         return f"unknown config key '{key}': {where}"
     if key:
         raw = _override_value(text, key)

@@ -3,7 +3,7 @@
 Run (writes ``docs/figures/calibration_fit.png`` and ``docs/validation_numbers.json``
 and prints the tables used in docs/VALIDATION.md)::
 
-    python -m crossstrait_sim.validation [--seeds 8] [--scale 0.01] [--out docs]
+    python -m crossstrait_sim.evidence.validation [--seeds 8] [--scale 0.01] [--out docs]
 
 The model is run with the composed default config (so with
 ``conf/calibration/fitted.yaml``). The fit figure uses 2010Q1-2015Q4 (scenario
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crossstrait_sim.moments import SERIES_UNITS, default_moments, model_series
+from crossstrait_sim.evidence.moments import SERIES_UNITS, default_moments, model_series
 
 FIT_OVERRIDES = [
     "scenario=baseline",
@@ -45,9 +45,9 @@ PANELS: tuple[tuple[str, str], ...] = (
 
 def fit_series(seeds: list[int], scale: float, extra: list[str] | None = None) -> pd.DataFrame:
     """Annual model series for each seed, 2010-2015: columns seed, series, year, value."""
-    from crossstrait_sim.config import compose_config
-    from crossstrait_sim.parameters import build_params
-    from crossstrait_sim.runner import simulate
+    from crossstrait_sim.config.compose import compose_config
+    from crossstrait_sim.config.parameters import build_params
+    from crossstrait_sim.simulation.run import simulate
 
     rows = []
     for s in seeds:
@@ -152,9 +152,9 @@ def sensitivity(seeds: list[int], scale: float, rel_step: float = 0.1) -> dict[s
     """
     from omegaconf import OmegaConf
 
-    from crossstrait_sim.config import compose_config
-    from crossstrait_sim.parameters import build_params
-    from crossstrait_sim.runner import simulate
+    from crossstrait_sim.config.compose import compose_config
+    from crossstrait_sim.config.parameters import build_params
+    from crossstrait_sim.simulation.run import simulate
 
     report = (
         json.loads((Path("docs") / "calibration_report.json").read_text())

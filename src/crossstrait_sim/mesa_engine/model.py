@@ -1,19 +1,19 @@
-"""The Mesa engine: the same model as :class:`crossstrait_sim.model.VectorizedModel`, agent by agent.
+"""The Mesa engine: the same model as :class:`crossstrait_sim.model.vectorized.VectorizedModel`, agent by agent.
 
 ``MesaModel.step`` is MODEL_BRIEF "One step", stage by stage. Each stage draws its
 uniforms for every slot from the stage's own stream (exactly the arrays the vectorized
 core draws), then lets every agent act by a method named after the behaviour
-(:mod:`crossstrait_sim.mesa_agents`), in random order: every decision within a stage
+(:mod:`crossstrait_sim.mesa_engine.agents`), in random order: every decision within a stage
 reads the state as it was before the stage, so the order does not change results.
 
 Shared with the vectorized engine, and said so here:
 
-- the initial population and the initial calibration (:mod:`crossstrait_sim.steady_state`):
+- the initial population and the initial calibration (:mod:`crossstrait_sim.model.steady_state`):
   the Mesa agents are built from the arrays of a freshly initialised ``VectorizedModel``;
-- model-level tables and aggregates (:class:`crossstrait_sim.model.CellTables`): policy
+- model-level tables and aggregates (:class:`crossstrait_sim.model.vectorized.CellTables`): policy
   levels, the labour market, cost tables, demand per unit attraction, the capability
   frontier, entry means, the professionals' choice probabilities, Taiwan's response rule;
-- the recording code (:class:`crossstrait_sim.results.Recorder`), fed with the same arrays.
+- the recording code (:class:`crossstrait_sim.model.results.Recorder`), fed with the same arrays.
 
 Aggregates are summed over agents in slot order, the order the vectorized core uses, so
 both engines give the same numbers to the last bit wherever the arithmetic is the same.
@@ -30,13 +30,14 @@ from typing import Any
 import mesa
 import numpy as np
 
-from crossstrait_sim import kernels as K
-from crossstrait_sim.mesa_agents import FirmAgent, ProfessionalAgent
-from crossstrait_sim.model import CellTables, Labour, Market, Quarter, VectorizedModel
-from crossstrait_sim.parameters import TW_O, Params
-from crossstrait_sim.results import Recorder
-from crossstrait_sim.state import Firms, Professionals, declared_state
-from crossstrait_sim.streams import STREAM_KEYS
+from crossstrait_sim.config.parameters import TW_O, Params
+from crossstrait_sim.mesa_engine.agents import FirmAgent, ProfessionalAgent
+from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.results import Recorder
+from crossstrait_sim.model.state import Firms, Professionals, declared_state
+from crossstrait_sim.model.streams import STREAM_KEYS
+from crossstrait_sim.model.tables import CellTables, Labour, Market, Quarter
+from crossstrait_sim.model.vectorized import VectorizedModel
 
 TIE_TOLERANCE = 1e-12
 """Relative distance below which a decision is reported as taken on a rounding edge (``near_ties``)."""
@@ -48,7 +49,7 @@ class MesaModel(mesa.Model, CellTables):
     """The model as Mesa agents.
 
     Args:
-        params: validated parameters (see :func:`crossstrait_sim.parameters.build_params`).
+        params: validated parameters (see :func:`crossstrait_sim.config.parameters.build_params`).
         log_events: keep every discrete event as ``(quarter, kind, slot, detail)`` in ``events``
             (the engine-equivalence test compares them with the vectorized engine's).
     """

@@ -9,16 +9,13 @@ quarter) or ``ratio``. Stocks and flows also get a total row (every dimension
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from crossstrait_sim import kernels as K
-from crossstrait_sim.parameters import CN_O, TW_O, Params
-
-if TYPE_CHECKING:  # pragma: no cover
-    from crossstrait_sim.model import Quarter, VectorizedModel
+from crossstrait_sim.config.parameters import CN_O, TW_O, Params
+from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.tables import CellTables, Quarter
 
 COLUMNS = ["quarter", "scenario", "seed", "indicator", "sector", "region", "origin", "value"]
 
@@ -103,7 +100,7 @@ class Recorder:
         T = params.n_quarters
         self.data = {ind.name: np.zeros((T, *[len(self.labels[d]) for d in ind.dims])) for ind in INDICATORS}
 
-    def record(self, m: VectorizedModel, lv: dict, q: Quarter) -> None:
+    def record(self, m: CellTables, lv: dict, q: Quarter) -> None:
         """Indicators at the end of quarter ``m.t``."""
         t, d, out = m.t, self.data, m.out
         S, R, O = m.S, m.R, m.O

@@ -1,7 +1,7 @@
 """Agents of the Mesa engine: one Python object per firm and per professional.
 
 Every behaviour of MODEL_BRIEF "One step" is a method named after it, written for one
-agent. The model (:mod:`crossstrait_sim.mesa_model`) draws each stage's uniforms for
+agent. The model (:mod:`crossstrait_sim.mesa_engine.model`) draws each stage's uniforms for
 all slots at once and hands the whole array to every agent; the agent in slot ``i``
 reads row ``i``. That is how both engines make the same decisions for the same seed.
 
@@ -14,17 +14,18 @@ uniforms are float32, as in the vectorized core, and their arithmetic stays floa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import mesa
 import numpy as np
 
-from crossstrait_sim import kernels as K
-from crossstrait_sim.parameters import FOREIGN_O, TW_O
+from crossstrait_sim.config.parameters import FOREIGN_O, TW_O
+from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.tables import Market
 
-if TYPE_CHECKING:  # pragma: no cover
-    from crossstrait_sim.mesa_model import MesaModel
-    from crossstrait_sim.model import Market
+# The agents' model is the Mesa engine's MesaModel (a mesa.Model that is also a CellTables); it is
+# typed as the Mesa base class here so that the agents do not import the model that imports them.
+MesaModel = Any
 
 
 class FirmAgent(mesa.Agent):

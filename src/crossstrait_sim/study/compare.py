@@ -6,7 +6,7 @@ Command line::
 
 Python::
 
-    from crossstrait_sim.compare import compare
+    from crossstrait_sim.study.compare import compare
     cmp = compare("multirun/policy_comparison")
     cmp.stats  # the rows of comparison.csv
 
@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossstrait_sim.manifest import MANIFEST, RESULTS, read_manifest
-from crossstrait_sim.sweep import SWEEP_FILE
+from crossstrait_sim.study.manifest import MANIFEST, RESULTS, read_manifest
+from crossstrait_sim.study.sweep import SWEEP_FILE
 
 DEFAULT_QUARTERS = ("2020Q4", "2025Q4", "2030Q4")
 INTERVAL = (0.05, 0.95)  # the 90% interval across seeds
@@ -548,7 +548,7 @@ def compare(
         ValueError: no run can be compared, or ``reference`` names no scenario of the sweep.
         OSError: the outputs cannot be written (nothing is left behind).
     """
-    from crossstrait_sim.plotting import plot_policy_response, plot_talent_compare
+    from crossstrait_sim.viz.plotting import plot_policy_response, plot_talent_compare
 
     sweep = gather(sweep_dir)
     if sweep.table.empty:

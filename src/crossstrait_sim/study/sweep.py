@@ -3,7 +3,7 @@
 A sweep directory holds one sub-directory per run, named by the run's overrides
 (``scenario=baseline,seed=3``), so the same configuration always lands in the
 same place and a sweep started again skips runs whose results are complete
-(:func:`crossstrait_sim.manifest.is_complete`) and redoes the rest. A run that
+(:func:`crossstrait_sim.study.manifest.is_complete`) and redoes the rest. A run that
 raises is recorded in its manifest (``status: failed``, the error, and
 ``error.txt`` with the traceback) and the other runs go on.
 
@@ -29,9 +29,9 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from crossstrait_sim.atomic import write_json
-from crossstrait_sim.manifest import MANIFEST, code_identity, now_iso, read_manifest, write_manifest
-from crossstrait_sim.rundir import foreign_entries
-from crossstrait_sim.runner import RunOutcome, run_into
+from crossstrait_sim.study.manifest import MANIFEST, code_identity, now_iso, read_manifest, write_manifest
+from crossstrait_sim.study.rundir import foreign_entries
+from crossstrait_sim.study.runs import RunOutcome, run_into
 
 SWEEP_FILE = "sweep.json"  # written by the sweep's parent: total and expected run names
 EXCLUDE_FROM_RUN_NAME = ("experiment", "overwrite")  # keys left out of run folder names: same run, same folder
@@ -75,19 +75,6 @@ def run_name(overrides: Sequence[str], exclude: Iterable[str] = EXCLUDE_FROM_RUN
         key = o.get_key_element()
         parts.append(key if o.is_delete() else f"{key}={canonical_value(o.value())}")
     return ",".join(sorted(parts))
-
-
-def _run_name_resolver(task_overrides: Any) -> str:
-    """OmegaConf resolver: the run folder name of a multirun job from ``hydra.overrides.task``."""
-    return run_name([str(x) for x in task_overrides])
-
-
-def register_resolvers() -> None:
-    """Register ``crossstrait_run_name`` (idempotent); the CLI's workers need it to name their folders."""
-    from omegaconf import OmegaConf
-
-    if not OmegaConf.has_resolver("crossstrait_run_name"):
-        OmegaConf.register_new_resolver("crossstrait_run_name", _run_name_resolver)
 
 
 def run_one(cfg: DictConfig, run_dir: Path, overrides: Sequence[str], skip_complete: bool = True) -> RunOutcome:
@@ -311,7 +298,7 @@ def grid_overrides(grid: Mapping[str, Iterable[Any]], fixed: Sequence[str] = ())
 
 
 def _run_job(overrides: list[str], sweep_dir: str, skip_complete: bool) -> RunOutcome:
-    from crossstrait_sim.config import compose_config
+    from crossstrait_sim.config.compose import compose_config
 
     run_dir = Path(sweep_dir) / run_name(overrides)
     try:

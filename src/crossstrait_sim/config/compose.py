@@ -13,8 +13,8 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
+from crossstrait_sim.config.schema import SimConfig, register_configs
 from crossstrait_sim.errors import ConfigCompositionError, describe_composition_error
-from crossstrait_sim.schema import SimConfig, register_configs
 
 CONF_ENV = "CROSSSTRAIT_SIM_CONF"
 
@@ -23,11 +23,11 @@ def conf_dir() -> Path:
     """The config directory: ``$CROSSSTRAIT_SIM_CONF``, else the checkout's ``conf/``, else the packaged copy."""
     env = os.environ.get(CONF_ENV)
     candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    checkout = here.parents[1]  # src/crossstrait_sim -> the repository root of a source checkout
+    package = Path(__file__).resolve().parents[1]  # src/crossstrait_sim
+    checkout = package.parents[1]  # the repository root of a source checkout
     if (checkout / "pyproject.toml").is_file():
         candidates.append(checkout / "conf")
-    candidates.append(here / "conf")  # the copy a wheel ships inside the package
+    candidates.append(package / "conf")  # the copy a wheel ships inside the package
     for c in candidates:
         if (c / "config.yaml").is_file():
             return c

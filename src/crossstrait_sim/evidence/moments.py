@@ -5,7 +5,7 @@ how the quarterly model output is turned into the series' annual figure, in the
 series' unit, and with what weight it enters the fit. The pairings and their
 caveats are documented in docs/VALIDATION.md ("Data pairing").
 
-Conventions (checked against the sources in ``crossstrait_sim/data/README.md``):
+Conventions (checked against the sources in ``crossstrait_sim/evidence/data/README.md``):
 
 * DGBAS counts of Taiwanese working abroad are persons, stocks, one figure per
   year: paired with the **mean of the four quarterly stocks** of the year, in
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossstrait_sim.datasets import load_series
+from crossstrait_sim.evidence.datasets import load_series
 
 FIT_LAST_YEAR = 2015
 """Only observations up to this year are used (issue 5: later years are the out-of-sample test)."""

@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from crossstrait_sim.errors import ConfigError
-from crossstrait_sim.schema import (
+from crossstrait_sim.config.quarters import quarter_ordinal, quarter_range
+from crossstrait_sim.config.schema import (
     BehaviourConfig,
     Instrument,
     PolicyConfig,
     PopulationConfig,
     SimConfig,
 )
-from crossstrait_sim.timeline import quarter_ordinal, quarter_range
+from crossstrait_sim.errors import ConfigError
 
 ORIGINS: tuple[str, ...] = ("TW", "CN", "FOREIGN")
 """Firm origins: Taiwanese-funded, mainland, foreign (US, Japan, Europe)."""
@@ -153,7 +153,7 @@ def check_known_keys(cfg: Any, schema: type = SimConfig, path: str = "") -> None
 
 def _resolve_type(t: Any) -> Any:
     if isinstance(t, str):
-        import crossstrait_sim.schema as schema_mod
+        import crossstrait_sim.config.schema as schema_mod
 
         return eval(t, vars(schema_mod))
     return t
@@ -663,3 +663,34 @@ def _build_schedule(
         supply_factor=growth("local_supply_growth"),
         demand=d0[None, :] * (1.0 + dg)[None, :] ** tq[:, None],
     )
+
+
+# ----------------------------------------------------------------------------
+# Policy events: the dated starts of the enabled instruments (figures and manifests)
+
+EVENT_LABELS: dict[str, str] = {
+    "mic2025": "MIC2025",
+    "healthy_china": "Healthy China",
+    "enforcement": "Enforcement",
+    "carbon_market": "Carbon market",
+    "measures31": "31 measures",
+    "tw_retention": "TW retain talent",
+    "tw_rd_hub": "TW R&D hub",
+    "tw_new_southbound": "New Southbound",
+    "tariffs": "US tariffs",
+    "export_controls": "Export controls",
+    "pandemic": "Pandemic",
+}
+
+
+def policy_events(params: Params) -> list[tuple[float, str]]:
+    """(decimal year, label) of every enabled instrument's start (and export-control widening)."""
+    events = []
+    for name, label in EVENT_LABELS.items():
+        ins = getattr(params.policy, name)
+        if ins.enabled:
+            events.append((quarter_ordinal(ins.start) / 4.0, label))
+    ec = params.policy.export_controls
+    if ec.enabled:
+        events.append((quarter_ordinal(ec.widened) / 4.0, "Export controls widened"))
+    return sorted(events)

@@ -20,20 +20,14 @@ population and the rules themselves (docs/ODD.md, Initialization):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from crossstrait_sim import kernels as K
-
-if TYPE_CHECKING:  # pragma: no cover
-    from crossstrait_sim.model import Labour, Quarter, VectorizedModel
+from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.tables import CellTables, Labour, Quarter
 
 
-def calibrate_start(m: VectorizedModel) -> None:
+def calibrate_start(m: CellTables) -> None:
     """Run every initial calibration on a freshly initialised model, in order."""
-    from crossstrait_sim.model import Labour
-
     p = m.p
     S, R, O = m.S, m.R, m.O
     m.site = np.zeros((S, R, O))
@@ -74,7 +68,7 @@ def calibrate_start(m: VectorizedModel) -> None:
     m.entrant_size = np.where(cnt > 0, per_firm, fallback)
 
 
-def _sites_and_capacity(m: VectorizedModel, lv: dict, lab: Labour, iters: int = 300, tol: float = 1e-7) -> Quarter:
+def _sites_and_capacity(m: CellTables, lv: dict, lab: Labour, iters: int = 300, tol: float = 1e-7) -> Quarter:
     """Steps 1 and 2: site productivity equalises cell margins; capacity sets sector margins to the target."""
     p, f = m.p, m.firms
     S, R, O = m.S, m.R, m.O
@@ -107,7 +101,7 @@ def _sites_and_capacity(m: VectorizedModel, lv: dict, lab: Labour, iters: int = 
     return m.market(lv, lab, m.alive_firms())
 
 
-def _firm_location_constants(m: VectorizedModel, lv: dict, q: Quarter, iters: int = 400) -> None:
+def _firm_location_constants(m: CellTables, lv: dict, q: Quarter, iters: int = 400) -> None:
     """Step 3: constants by origin x region so that 2010 location shares are stationary."""
     p = m.p
     fb = p.behaviour.firms
@@ -141,7 +135,7 @@ def _firm_location_constants(m: VectorizedModel, lv: dict, q: Quarter, iters: in
         m.firm_asc[o] = asc
 
 
-def _spread_loss_streaks(m: VectorizedModel, q: Quarter) -> None:
+def _spread_loss_streaks(m: CellTables, q: Quarter) -> None:
     """Spread the loss streaks of firms losing money at the start.
 
     They have been losing for a while; spreading keeps their exits from all falling in one quarter.
@@ -151,7 +145,7 @@ def _spread_loss_streaks(m: VectorizedModel, q: Quarter) -> None:
     m.firms.loss_streak[q.ix] = np.where(q.margin < 0, streak, 0)
 
 
-def _labour_market(m: VectorizedModel) -> None:
+def _labour_market(m: CellTables) -> None:
     """Step 4: anchor the labour market.
 
     Local supply fills what firms need beyond the employed Taiwanese; the Taiwanese hiring
@@ -168,7 +162,7 @@ def _labour_market(m: VectorizedModel) -> None:
     m.fill0 = np.where(both, s_all / np.where(d_all > 0, d_all, 1.0), 1.0)
 
 
-def _amenities(m: VectorizedModel, lab: Labour, iters: int = 1000) -> None:
+def _amenities(m: CellTables, lab: Labour, iters: int = 1000) -> None:
     """Step 5: amenity by region (TW = 0) so that the 2010 distribution of professionals is stationary.
 
     The chain is solved jointly over (region, career stage) for each sector: reviews move people
@@ -226,9 +220,9 @@ def stationary_region_stage(
     return out
 
 
-def _assign_stages(m: VectorizedModel, y: np.ndarray) -> None:
+def _assign_stages(m: CellTables, y: np.ndarray) -> None:
     """Give every (sector, region) cell of professionals its stationary career-stage mix."""
-    from crossstrait_sim.state import apportion
+    from crossstrait_sim.model.state import apportion
 
     pr = m.prof
     rng = m.rng["init_professionals"]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from crossstrait_sim.config import compose_config
-from crossstrait_sim.mesa_model import MesaModel
-from crossstrait_sim.model import VectorizedModel
-from crossstrait_sim.parameters import build_params
-from crossstrait_sim.state import Firms, Professionals, declared_state
+from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.parameters import build_params
+from crossstrait_sim.mesa_engine.model import MesaModel
+from crossstrait_sim.model.state import Firms, Professionals, declared_state
+from crossstrait_sim.model.vectorized import VectorizedModel
 
 REL_TOL = 1e-9
 """Relative tolerance on every indicator (absolute ``ABS_TOL`` near zero). The only values not equal to

@@ -1,6 +1,6 @@
 """The data shipped with the package: observed series and literature inputs, validated on load.
 
-The CSVs live in ``crossstrait_sim/data/`` (``observed/``: official series up to
+The CSVs live in ``crossstrait_sim/evidence/data/`` (``observed/``: official series up to
 2015; ``inputs/``: policy facts and literature magnitudes; ``README.md`` says what
 each file is and where it comes from). Every file is checked strictly when it is read,
 and any problem raises :class:`DataError` naming the file, the row (the line in the
@@ -19,7 +19,7 @@ file, header = line 1), the offending value and what is allowed:
 :func:`load_series` reads only files inside the data folder: absolute paths, ``..``
 components and symlinks that lead out of it are refused::
 
-    from crossstrait_sim.datasets import load_series
+    from crossstrait_sim.evidence.datasets import load_series
     df = load_series("observed/taiwanese_working_in_mainland.csv")
 """
 
@@ -114,8 +114,8 @@ SPECS: dict[str, FileSpec] = {
 
 
 def data_dir() -> Path:
-    """Directory of the packaged data (``crossstrait_sim/data``)."""
-    return Path(str(resources.files("crossstrait_sim") / "data"))
+    """Directory of the packaged data (``crossstrait_sim/evidence/data``)."""
+    return Path(str(resources.files("crossstrait_sim.evidence") / "data"))
 
 
 def data_files() -> list[str]:

@@ -23,7 +23,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from crossstrait_sim.atomic import write_json
-from crossstrait_sim.rundir import MANIFEST, RESULTS, verify_files
+from crossstrait_sim.study.rundir import MANIFEST, RESULTS, verify_files
 
 __all__ = ["MANIFEST", "RESULTS", "STATUSES", "config_hash", "is_complete", "read_manifest", "write_manifest"]
 
@@ -45,7 +45,12 @@ def config_hash(cfg: DictConfig) -> str:
 @functools.cache
 def code_identity() -> dict[str, Any]:
     """Package version and, if the package is run from a git checkout, its commit and whether it has changes."""
-    from crossstrait_sim import __version__
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("crossstrait_sim")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        __version__ = "unknown"
 
     src = Path(__file__).resolve().parent
     ident: dict[str, Any] = {"package_version": __version__, "git_commit": None, "git_dirty": None}

@@ -4,7 +4,7 @@
 few free parameters: for a parameter vector it runs the model over 2010Q1-2015Q4
 for a fixed list of seeds (common random numbers: the same seeds at every
 evaluation), averages the model moments over the seeds, and measures a weighted
-distance to the data moments (:mod:`crossstrait_sim.moments`). The search runs in
+distance to the data moments (:mod:`crossstrait_sim.evidence.moments`). The search runs in
 the box of the free parameters scaled to [0, 1] (log scale where stated): a
 Latin-hypercube sample first, then a Nelder-Mead refinement from its best point.
 
@@ -16,7 +16,7 @@ the fit as ``calibration_report.json``.
 
 From Python (what the tests call)::
 
-    from crossstrait_sim.calibrate import calibrate
+    from crossstrait_sim.evidence.calibrate import calibrate
     result = calibrate(settings)  # a DictConfig like conf/calibrate/default.yaml
 """
 
@@ -39,9 +39,9 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from crossstrait_sim.atomic import atomic_write, write_json
+from crossstrait_sim.config.parameters import build_params
 from crossstrait_sim.errors import ConfigError
-from crossstrait_sim.moments import Moment, default_moments, distance, model_moments
-from crossstrait_sim.parameters import build_params
+from crossstrait_sim.evidence.moments import Moment, default_moments, distance, model_moments
 
 SOURCE = "fitted by crossstrait-sim-calibrate, {date}, see docs/VALIDATION.md"
 
@@ -127,7 +127,7 @@ def _apply(base: DictConfig, params: list[FreeParameter], values: list[float], s
 
 def run_moments(cfg: DictConfig, moments: tuple[Moment, ...]) -> list[float]:
     """Simulate one config and return its model moments (a plain list, for process pools)."""
-    from crossstrait_sim.runner import simulate
+    from crossstrait_sim.simulation.run import simulate
 
     table, _ = simulate(build_params(cfg))
     return [float(v) for v in model_moments(table, moments)]
@@ -290,7 +290,7 @@ def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig 
         out_dir: directory of ``calibration_report.json``.
         base: the model config to start from (default: composed from ``settings.model_overrides``).
     """
-    from crossstrait_sim.config import compose_config
+    from crossstrait_sim.config.compose import compose_config
 
     params = free_parameters(settings)
     moments = default_moments()
@@ -398,7 +398,7 @@ def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig 
 
 
 def _default_fitted_path() -> Path:
-    from crossstrait_sim.config import conf_dir
+    from crossstrait_sim.config.compose import conf_dir
 
     return conf_dir() / "calibration" / "fitted.yaml"
 
@@ -460,7 +460,8 @@ def build_report(
         ],
         "moments": rows,
         "units": {
-            k: v for k, v in __import__("crossstrait_sim.moments", fromlist=["SERIES_UNITS"]).SERIES_UNITS.items()
+            k: v
+            for k, v in __import__("crossstrait_sim.evidence.moments", fromlist=["SERIES_UNITS"]).SERIES_UNITS.items()
         },
     }
 
@@ -524,8 +525,8 @@ def main() -> None:
     """Entry point of the ``crossstrait-sim-calibrate`` console script."""
     import hydra
 
-    from crossstrait_sim.config import conf_dir
-    from crossstrait_sim.schema import register_configs
+    from crossstrait_sim.config.compose import conf_dir
+    from crossstrait_sim.config.schema import register_configs
 
     register_configs()
     hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="calibrate/default")(_task)()

@@ -163,22 +163,3 @@ def remove_stale_temporaries(run_dir: Path) -> None:
         for entry in run_dir.iterdir():
             if entry.is_file() and is_own_temporary(entry.name):
                 entry.unlink(missing_ok=True)
-
-
-def missing_ancestors(path: Path) -> list[Path]:
-    """``path`` and its ancestors that do not exist yet, deepest first (what a ``mkdir -p`` would create)."""
-    out = []
-    p = Path(os.path.abspath(path))
-    while not p.exists() and p != p.parent:
-        out.append(p)
-        p = p.parent
-    return out
-
-
-def remove_created_dirs(created: list[Path]) -> None:
-    """Remove directories this run created, deepest first, each only if it is empty."""
-    for d in created:
-        try:
-            d.rmdir()
-        except OSError:
-            return  # not empty (or gone): leave it and everything above it

@@ -12,40 +12,13 @@ import numpy as np
 import pandas as pd
 
 from crossstrait_sim.atomic import atomic_write
-from crossstrait_sim.parameters import Params
-from crossstrait_sim.timeline import quarter_ordinal
-
-EVENT_LABELS: dict[str, str] = {
-    "mic2025": "MIC2025",
-    "healthy_china": "Healthy China",
-    "enforcement": "Enforcement",
-    "carbon_market": "Carbon market",
-    "measures31": "31 measures",
-    "tw_retention": "TW retain talent",
-    "tw_rd_hub": "TW R&D hub",
-    "tw_new_southbound": "New Southbound",
-    "tariffs": "US tariffs",
-    "export_controls": "Export controls",
-    "pandemic": "Pandemic",
-}
+from crossstrait_sim.config.parameters import EVENT_LABELS, Params, policy_events  # noqa: F401 (re-exported)
+from crossstrait_sim.config.quarters import quarter_ordinal
 
 
 def quarter_x(labels: pd.Series | list[str]) -> list[float]:
     """Quarter labels as decimal years (2018Q1 -> 2018.0, 2018Q3 -> 2018.5)."""
     return [quarter_ordinal(q) / 4.0 for q in labels]
-
-
-def policy_events(params: Params) -> list[tuple[float, str]]:
-    """(decimal year, label) of every enabled instrument's start (and export-control widening)."""
-    events = []
-    for name, label in EVENT_LABELS.items():
-        ins = getattr(params.policy, name)
-        if ins.enabled:
-            events.append((quarter_ordinal(ins.start) / 4.0, label))
-    ec = params.policy.export_controls
-    if ec.enabled:
-        events.append((quarter_ordinal(ec.widened) / 4.0, "Export controls widened"))
-    return sorted(events)
 
 
 def _series(table: pd.DataFrame, indicator: str, region: str = "all", sector: str = "all") -> pd.Series:

@@ -1,0 +1,347 @@
+"""The aggregate tables both engines share: labour market, market, cost tables by cell.
+
+:class:`CellTables` computes policy levels, the labour market, professionals' utilities and
+cost tables by cell (sector, region, origin) from arrays. These are aggregates and policy
+schedules, not agent decisions, so the vectorized model (:mod:`crossstrait_sim.model.vectorized`)
+and the Mesa engine (:mod:`crossstrait_sim.mesa_engine.model`) inherit the same code, and the
+results recorder and the initial steady state read the quarter's tables (:class:`Quarter`)
+without depending on either engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crossstrait_sim.config.parameters import CN_O, TW_O, Params
+from crossstrait_sim.model import kernels as K
+
+
+@dataclass
+class Labour:
+    """Labour-market state of a quarter, arrays of shape (S, R)."""
+
+    wage: np.ndarray  # USD m per person-quarter (firms' cost of a skilled worker)
+    prof_wage: np.ndarray  # USD m per person-quarter earned by a Taiwanese professional
+    employment: np.ndarray  # employment chance of a Taiwanese professional
+    fill: np.ndarray  # skilled supply / demand relative to the start, capped at 1
+    supply_tw: np.ndarray  # Taiwanese professionals (persons)
+
+
+@dataclass
+class Market:
+    """Market context of a quarter.
+
+    Tables by cell (sector, region, origin), raveled, and revenue per unit of attraction
+    by sector. Firms read their row of a table with their cell index.
+    """
+
+    fixed: np.ndarray  # fixed cost per unit capacity, before automation
+    wage: np.ndarray  # skilled wage bill per unit capacity
+    compl: np.ndarray  # compliance cost per unit capacity per unit unabated pollution
+    abate: np.ndarray  # abatement cost per unit capacity per unit abatement squared
+    var: np.ndarray  # materials, energy and carbon per unit revenue
+    var_wage: np.ndarray  # var + wage: the part of unit cost that is the same for every firm of a cell
+    keep0: np.ndarray  # 1 - var - R&D intensity + New Southbound support (share of revenue kept before subsidies)
+    price: np.ndarray  # world-market price factor (tariffs, pandemic) of plants in the region
+    shift: np.ndarray  # site productivity + New Southbound access, in competitiveness units
+    elig: np.ndarray  # eligibility for the CN procurement market (0-1)
+    mic: np.ndarray  # MIC2025 eligibility before the pilot-city condition (0-1)
+    credit: np.ndarray  # Taiwan's R&D tax credit rate where it applies
+    rd: np.ndarray  # R&D intensity
+    nsp: np.ndarray  # New Southbound support per unit revenue
+    fine: np.ndarray  # expected fine per unit capacity of a plant in breach
+    breach_at: np.ndarray  # unabated share above which a plant is in breach
+    pilot_share: np.ndarray  # chance that a new site is in a pilot city
+    per_att_world: np.ndarray  # (S,) world demand / total attraction
+    per_att_proc: np.ndarray  # (S,) CN procurement demand / total eligible attraction
+
+
+@dataclass
+class Econ:
+    """Economics of some firms at some candidate regions (arrays of one shape)."""
+
+    att: np.ndarray  # attraction: capacity x exp(z / sigma)
+    elig: np.ndarray  # eligibility for the CN procurement market (0-1)
+    price: np.ndarray
+    keep: np.ndarray  # share of revenue left after variable costs, net R&D and revenue subsidies
+    cost_cap: np.ndarray  # costs per unit capacity (fixed, wages, compliance, abatement, expected fines)
+    compl_cap: np.ndarray  # compliance + abatement cost per unit capacity
+    exp_fine_cap: np.ndarray  # expected fines per unit capacity
+    sub_rate: np.ndarray  # subsidy per unit R&D
+    mic_elig: np.ndarray  # MIC2025 eligibility (0-1)
+    nsp_rate: np.ndarray  # New Southbound support per unit revenue
+
+
+@dataclass
+class Quarter:
+    """Alive firms at the start of the quarter and what the phases pass on."""
+
+    ix: np.ndarray  # slot indices of alive firms
+    s: np.ndarray
+    r: np.ndarray
+    o: np.ndarray
+    cell: np.ndarray  # (sector x R + region) x O + origin
+    w: np.ndarray
+    size: np.ndarray
+    log_cap: np.ndarray
+    abatement: np.ndarray
+    automation: np.ndarray
+    pilot: np.ndarray
+    rd_centre: np.ndarray  # foreign firm runs an R&D centre in Taiwan (at the start of the quarter)
+    market: Market | None = None
+    revenue: np.ndarray | None = None
+    margin: np.ndarray | None = None  # expected profit / capacity at the current location
+    rd: np.ndarray | None = None
+    sub_rate: np.ndarray | None = None
+    mic_elig: np.ndarray | None = None
+    profit: np.ndarray | None = None  # realised profit
+    shut: np.ndarray | None = None  # shutdown orders
+    mean_log_cap: np.ndarray | None = None  # (S, O) capacity-weighted mean log capability
+    cell_now: np.ndarray | None = None  # cell after the location review
+    cap_so: np.ndarray | None = None  # (S, O) capacity of real firms
+
+
+class CellTables:
+    """Model-level tables shared by both engines.
+
+    Policy levels, the labour market, the professionals' utilities and the cost tables by
+    cell (sector, region, origin).
+
+    These are aggregates and policy schedules, not agent decisions, so the vectorized
+    engine and the Mesa engine (:mod:`crossstrait_sim.mesa_engine.model`) compute them with the
+    same code. A subclass provides ``p``, ``t``, ``S``, ``R``, ``O``, ``iTW``, ``iCN``,
+    ``iSEA``, ``retention_extra``, ``talent`` and the calibrated constants set by
+    :func:`crossstrait_sim.model.steady_state.calibrate_start` (``site``, ``amenity``,
+    ``local_supply0``, ``tight0``, ``fill0``, ``hire_scale``).
+    """
+
+    p: Params
+    t: int
+
+    def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:
+        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese."""
+        p = self.p
+        S, R, O = self.S, self.R, self.O
+        cell3 = (q.s * R + q.r) * O + q.o
+        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * p.talent_intensity[:, None, None]
+        hire = np.broadcast_to(p.hire_weight.T, (S, R, O)).copy()  # Taiwanese share of hires by origin x region
+        hire[:, self.iCN, CN_O] *= 1.0 + m31 * p.policy.measures31.job_access
+        # staff of foreign R&D centres in Taiwan, Taiwanese by assumption
+        centres = K.group_sum(q.s, q.w * q.rd_centre, S) * p.behaviour.rd_centres.staff
+        d_all, d_tw = need.sum(axis=2), (need * hire).sum(axis=2)
+        d_all[:, self.iTW] += centres
+        d_tw[:, self.iTW] += centres
+        return d_all, d_tw
+
+    def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
+        """Pay of a Taiwanese professional by (S, R).
+
+        Abroad: the larger of the local skilled wage and an expatriate package (the
+        local base x ``expat_premium`` at the start, indexed to Taiwan's wage growth).
+        """
+        p = self.p
+        expat = (
+            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :] * p.schedule.wage_factor[t][self.iTW]
+        )
+        out = np.maximum(local, expat)
+        out[:, self.iTW] = local[:, self.iTW]
+        return out
+
+    def prof_utility(self, lab: Labour, m31: float, retention: float, pandemic: float) -> np.ndarray:
+        """Utility of working in each region, by sector and current region: (S, from, to)."""
+        p = self.p
+        b = p.behaviour.professionals
+        base = b.beta_wage * np.log(lab.prof_wage * lab.employment) + self.amenity[None, :]
+        base[:, self.iCN] += p.policy.measures31.individual_utility * m31
+        base[:, self.iTW] += retention
+        mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
+        return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
+
+    # 1. policy levels --------------------------------------------------------
+    def policy_levels(self) -> dict:
+        """Instrument levels at t; Taiwan's retention adds its response-rule increment."""
+        sc, t = self.p.schedule, self.t
+        lv = {k: getattr(sc, k)[t] for k in sc.__dataclass_fields__}
+        lv["retention_total"] = float(sc.retention[t] + self.retention_extra * sc.retention_on[t])
+        lv["export_demand_cut"] = float(sc.pandemic[t] * self.p.policy.pandemic.export_demand_cut)
+        return lv
+
+    # 2. labour market --------------------------------------------------------
+    def labour_market(self, lv: dict, q: Quarter) -> Labour:
+        """Wages rise with skilled demand / supply; employment chance follows Taiwanese demand."""
+        p, t = self.p, self.t
+        b = p.behaviour.professionals
+        d_all, d_tw = self._labour_demand(q, float(lv["m31"]))
+        s_tw = self.talent
+        s_all = self.local_supply0 * p.schedule.supply_factor[t][None, :] + s_tw
+        tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
+        base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
+        wage = K.wage_level(base, tight / self.tight0, b.wage_elasticity)
+        emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
+        fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
+        fill = np.minimum(1.0, fill_now / self.fill0)
+        return Labour(wage=wage, prof_wage=self.prof_wage(wage, t), employment=emp, fill=fill, supply_tw=s_tw)
+
+    def cost_tables(self, lv: dict, lab: Labour) -> Market:
+        """Cell tables of the quarter; demand per unit attraction is filled in by ``market``."""
+        p, t, bh = self.p, self.t, self.p.behaviour
+        S, R, O = self.S, self.R, self.O
+        shape = (S, R, O)
+        reg = np.arange(R)
+        is_cn, is_tw = (reg == self.iCN)[None, :, None], (reg == self.iTW)[None, :, None]
+        tw_sea = ((reg == self.iSEA)[:, None] & (np.arange(O) == TW_O)[None, :])[None, :, :]
+        enf = lv["enforcement"][None, :, None]
+        pol = p.pollution[:, None, None]
+        pe = pol * enf
+
+        def cells(x: np.ndarray | float) -> np.ndarray:
+            return np.broadcast_to(x, shape).ravel().copy()
+
+        limit = bh.abatement.emission_limit
+        var = cells(
+            p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn
+        )
+        wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
+        rd = cells(p.rd_intensity[:, None, None])
+        nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
+        return Market(
+            fixed=cells(p.fixed_cost_rate[:, None, None] * p.schedule.fixed_factor[t][None, :, None]),
+            wage=wage,
+            compl=cells(bh.abatement.compliance_rate * pe),
+            abate=cells(bh.abatement.cost * pol / 2.0),
+            var=var,
+            var_wage=var + wage,
+            keep0=1.0 - var - rd + nsp,
+            price=cells(1.0 - p.export_share[:, None, None] * (lv["tariff"] + lv["export_demand_cut"]) * is_cn),
+            shift=cells(self.site + p.policy.tw_new_southbound.access * lv["nsp"] * tw_sea),
+            # CN procurement / concession market: CN firms; TW firms under the 31 measures (items 4-6)
+            elig=cells(is_cn * np.array([p.policy.measures31.procurement_access * lv["m31"], 1.0, 0.0])[None, None, :]),
+            # MIC2025: priority sector in CN, CN origin or TW origin under equal treatment (x pilot city)
+            mic=cells(
+                is_cn * p.mic_priority[:, None, None] * np.array([lv["equal_treatment"], 1.0, 0.0])[None, None, :]
+            ),
+            credit=cells(p.policy.tw_base.rd_tax_credit * is_tw),
+            rd=rd,
+            nsp=nsp,
+            fine=cells(bh.abatement.inspection_rate * bh.abatement.fine_rate * enf),
+            breach_at=cells(np.where(pe > 0, limit / np.where(pe > 0, pe, 1.0), np.inf)),
+            pilot_share=cells(p.pilot_share[None, :, None]),
+            per_att_world=np.zeros(S),
+            per_att_proc=np.zeros(S),
+        )
+
+    def split_demand(
+        self, lv: dict, mk: Market, s: np.ndarray, w: np.ndarray, att: np.ndarray, elig: np.ndarray
+    ) -> None:
+        """Demand per unit of attraction by sector, world market and CN procurement (``mk.per_att_*``).
+
+        ``s``, ``w``, ``att`` and ``elig`` are the firms' sector, weight, attraction and procurement
+        eligibility, in slot order (the sums run in that order in both engines).
+        """
+        p = self.p
+        den_w = K.group_sum(s, w * att, self.S)
+        den_p = K.group_sum(s, w * att * elig, self.S)
+        dem = lv["demand"]
+        d_proc = dem * p.proc_share * (1.0 + lv["healthy"] * p.health_market + lv["green_boost"] * p.green_market)
+        d_world = dem * (1.0 - p.proc_share)
+        mk.per_att_world = np.where(den_w > 0, d_world / np.where(den_w > 0, den_w, 1.0), 0.0)
+        mk.per_att_proc = np.where(den_p > 0, d_proc / np.where(den_p > 0, den_p, 1.0), 0.0)
+
+    # ------------------------------------------------------ stage aggregates
+    def capability_frontier(self, q: Quarter) -> np.ndarray:
+        """Sector frontier of log capability (S,).
+
+        Also keeps the capacity-weighted mean log capability by (sector, origin) of the quarter's
+        firms in ``q.mean_log_cap`` and their capacity in ``q.cap_so`` (for entrants and the record).
+        """
+        S, O = self.S, self.O
+        key = q.s * O + q.o
+        wsz = q.w * q.size
+        cnt = K.group_sum(key, wsz, S * O)
+        mean_lc = (K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)).reshape(S, O)
+        present = cnt.reshape(S, O) > 0
+        frontier = np.where(present, mean_lc, -np.inf).max(axis=1)
+        # an origin with no firms in a sector (possible at tiny scales) enters at the sector's
+        # frontier, less its starting capability gap to the leading origin
+        cap0 = np.log(self.p.capability0)
+        absent = np.where(np.isfinite(frontier)[:, None], frontier[:, None] + cap0 - cap0.max(axis=1)[:, None], cap0)
+        q.mean_log_cap, q.cap_so = np.where(present, mean_lc, absent), cnt.reshape(S, O)  # for entrants and record
+        return frontier
+
+    def investment_tables(self, lv: dict, lab: Labour) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Investment cell tables (sector, region, origin), raveled.
+
+        Talent fill, export-control cut of capability growth, abatement target, fixed-cost
+        pressure toward automation.
+        """
+        p, t, bh = self.p, self.t, self.p.behaviour
+        S, R, O = self.S, self.R, self.O
+        shape = (S, R, O)
+        fill_c = np.broadcast_to(lab.fill[:, :, None], shape).ravel()
+        cut_c = np.broadcast_to(
+            lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
+        ).ravel()
+        target_c = np.broadcast_to(
+            K.abatement_target(
+                p.pollution[:, None],
+                lv["enforcement"][None, :],
+                bh.abatement.compliance_rate,
+                bh.abatement.cost,
+                bh.abatement.emission_limit,
+            )[:, :, None],
+            shape,
+        ).ravel()
+        ff = p.schedule.fixed_factor
+        pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
+        return fill_c, cut_c, target_c, pressure_c
+
+    def rd_centre_open_prob(self, lv: dict, lab: Labour) -> float:
+        """Quarterly chance that a foreign firm without one opens an R&D centre in Taiwan.
+
+        Review rate x logistic(intercept + R&D-hub incentive + pool weight x log TW talent pool
+        + 31-measures access).
+        """
+        b = self.p.behaviour.rd_centres
+        pool = lab.supply_tw[:, self.iTW].sum() / self.supply_tw0[:, self.iTW].sum()
+        logit = b.intercept + lv["rd_hub"] + b.pool_weight * np.log(max(pool, 1e-9)) + b.access_weight * lv["m31"]
+        return b.review_rate * float(K.logistic(logit))
+
+    def entry_means(self, q: Quarter, firm_agents: np.ndarray) -> np.ndarray:
+        """Poisson means of entrant agents by (sector, region, origin).
+
+        They rise with the capacity-weighted margin of the cell's incumbents at the start of the
+        quarter (of the (sector, region) if the cell is empty). ``firm_agents`` counts agents by
+        cell after this quarter's moves and exits.
+        """
+        p, fb = self.p, self.p.behaviour.firms
+        S, R, O = self.S, self.R, self.O
+        n_cells = S * R * O
+        wsz = q.w * q.size
+        cap3 = K.group_sum(q.cell, wsz, n_cells).reshape(S, R, O)
+        m3 = K.group_sum(q.cell, wsz * q.margin, n_cells).reshape(S, R, O)
+        cap2, m2 = cap3.sum(axis=2), m3.sum(axis=2)
+        m_sr = np.where(cap2 > 0, m2 / np.where(cap2 > 0, cap2, 1.0), fb.target_margin)
+        mbar = np.where(cap3 > 0, m3 / np.where(cap3 > 0, cap3, 1.0), m_sr[:, :, None])
+        n_agents = firm_agents.reshape(S, R, O)
+        allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :]
+        gap = np.clip(fb.entry_beta * (mbar - fb.target_margin), -10.0, 3.0)
+        return fb.entry_rate * np.maximum(n_agents, fb.entry_floor) * np.exp(gap) * allowed
+
+    def prof_choice_probabilities(self, lv: dict, lab: Labour) -> np.ndarray:
+        """Logit probabilities of each region for a professional, by sector and current region: (S, from, to)."""
+        return K.logit_probabilities(self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"]))
+
+    def taiwan_response(self, lv: dict, lab: Labour) -> None:
+        """Taiwan's response rule and the quarter's retention spending.
+
+        Retention rises while the outflow to CN (``out["outflow"]``) is above the threshold.
+        """
+        p = self.p
+        tr = p.policy.tw_retention
+        supply_tw = lab.supply_tw[:, self.iTW].sum()
+        rate = self.out["outflow"][self.iCN] / max(supply_tw, 1e-9)
+        if p.schedule.retention_on[self.t] > 0 and rate > tr.response_threshold:
+            self.retention_extra = min(tr.response_max, self.retention_extra + tr.response_step)
+        self.out["retention_spend"] = tr.cost_usd_k / 1000.0 * lv["retention_total"] * supply_tw

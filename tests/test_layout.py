@@ -1,0 +1,45 @@
+"""The package's layout: a plain run stays light, and no function grows past 80 lines (issue 8)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "crossstrait_sim"
+HEAVY = ("crossstrait_sim.study", "crossstrait_sim.evidence", "crossstrait_sim.viz")
+
+
+def test_a_plain_run_imports_nothing_from_study_evidence_or_viz():
+    code = (
+        "import json, sys\n"
+        "import crossstrait_sim\n"
+        "res = crossstrait_sim.run([])  # the default scenario
+"
+        "assert len(res.table) > 0\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('crossstrait_sim'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = json.loads(out.strip().splitlines()[-1])
+    assert "crossstrait_sim.model.vectorized" in loaded  # the run did happen in this process
+    assert not [m for m in loaded if m.startswith(HEAVY)], loaded
+    assert "crossstrait_sim.mesa_engine.model" not in loaded  # Mesa only when engine=mesa
+
+
+def test_no_function_is_longer_than_80_lines():
+    long = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > 80:
+                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} ({n} lines)")
+    assert not long, long
+
+
+def test_every_subpackage_says_what_it_holds_and_may_import():
+    for init in sorted(SRC.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        assert doc and "May import" in doc, init
