@@ -16,8 +16,7 @@ def test_a_plain_run_imports_nothing_from_study_evidence_or_viz():
     code = (
         "import json, sys\n"
         "import crossstrait_sim\n"
-        "res = crossstrait_sim.run([])  # the default scenario
-"
+        "res = crossstrait_sim.run([])  # the default scenario\n"
         "assert len(res.table) > 0\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('crossstrait_sim'))))\n"
     )
