@@ -15,7 +15,7 @@
 # # Policy comparison from Python
 #
 # A small sweep through the Python API (`crossstrait_sim.study.sweep.run_sweep`), then the
-# comparison (`crossstrait_sim.compare.compare`) and its figures. The runs are shrunk
+# comparison (`crossstrait_sim.study.compare.compare`) and its figures. The runs are shrunk
 # (scale 0.002, horizon to 2020Q4, 3 seeds) so that the notebook runs in about a
 # minute; the full study is `experiments/policy_comparison/run.sh`.
 #

@@ -42,3 +42,40 @@ def test_every_subpackage_says_what_it_holds_and_may_import():
     for init in sorted(SRC.glob("*/__init__.py")):
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and "May import" in doc, init
+
+
+def _readme_layout() -> dict[str, set[str]]:
+    """Module files listed in README's Layout block, by subpackage ("" for the top level)."""
+    text = (SRC.parents[1] / "README.md").read_text()
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    listed: dict[str, set[str]] = {}
+    pkg = None
+    for line in block.splitlines():
+        if line.startswith("src/crossstrait_sim/"):
+            pkg = ""
+            continue
+        if pkg is None or not line.startswith("  "):
+            if line and not line.startswith(" "):
+                pkg = None
+            continue
+        head = line.strip().split("  ")[0]
+        if line.startswith("  ") and not line.startswith("    "):
+            if head.endswith("/"):
+                pkg = head.rstrip("/")
+                listed.setdefault(pkg, set())
+                continue
+            top = {n.strip() for n in head.split(",")}
+            listed.setdefault("", set()).update(n for n in top if n.endswith(".py"))
+            continue
+        names = {n.strip() for n in head.split(",")}
+        listed.setdefault(pkg, set()).update(n for n in names if n.endswith(".py"))
+    return listed
+
+
+def test_readme_layout_matches_the_tree():
+    listed = _readme_layout()
+    actual: dict[str, set[str]] = {"": {p.name for p in SRC.glob("*.py")}}
+    for sub in SRC.iterdir():
+        if sub.is_dir() and (sub / "__init__.py").is_file():
+            actual[sub.name] = {p.name for p in sub.glob("*.py") if p.name != "__init__.py"}
+    assert listed == actual
