@@ -282,24 +282,24 @@ def _start_point(base: DictConfig, params: list[FreeParameter]) -> np.ndarray:
     return np.asarray(x)
 
 
-def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig | None = None) -> CalibrationResult:
-    """Run the calibration described by ``settings``; write the fitted config and the report.
-
-    Args:
-        settings: a config like ``conf/calibrate/default.yaml``.
-        out_dir: directory of ``calibration_report.json``.
-        base: the model config to start from (default: composed from ``settings.model_overrides``).
-    """
+def _model_config(settings: DictConfig, base: DictConfig | None) -> DictConfig:
+    """The model config to calibrate (composed from ``settings.model_overrides`` unless given), checked."""
     from crossstrait_sim.config.compose import compose_config
 
-    params = free_parameters(settings)
-    moments = default_moments()
     if base is None:
         base = compose_config(list(settings.model_overrides))
     build_params(base)  # the model config itself must be valid before any search
-    seeds = [int(s) for s in settings.seeds]
-    if not seeds:
-        raise CalibrationError("seeds: at least one seed is needed")
+    return base
+
+
+def _make_evaluator(
+    settings: DictConfig,
+    base: DictConfig,
+    params: list[FreeParameter],
+    seeds: list[int],
+    moments: tuple[Moment, ...],
+) -> Evaluator:
+    """The objective, with the evaluations of a matching checkpoint already in its cache."""
     fp = _fingerprint(settings, params, moments)
     ckpt = Path(str(settings.checkpoint))
     cache = _open_checkpoint(ckpt, fp, bool(settings.resume))
@@ -315,55 +315,102 @@ def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig 
             f"{len(cache)} evaluations in checkpoint {ckpt}",
             flush=True,
         )
-    pool = ProcessPoolExecutor(max_workers=n_jobs) if n_jobs > 1 else None
-    ev.pool = pool
-    try:
-        x0 = _start_point(base, params)
-        ev.phase = "start"
-        f0 = ev(x0)
-        ev.phase = "global"
-        k = len(params)
-        pts = (
-            qmc.LatinHypercube(d=k, seed=int(gs.seed)).random(int(gs.n_points))
-            if int(gs.n_points) > 0
-            else np.empty((0, k))
-        )
-        gvals = [ev(x) for x in pts]
-        cand = [(f0, x0), *zip(gvals, pts, strict=True)]
-        best_f, best_x = min(cand, key=lambda t: t[0])
-        ev.phase = "local"
-        if int(ls.max_evals) > 0:
-            step = float(ls.initial_step)
-            simplex = [best_x.copy()]
-            for i in range(k):
-                y = best_x.copy()
-                y[i] = y[i] + step if y[i] + step <= 1.0 else y[i] - step
-                simplex.append(y)
-            res = minimize(
-                ev,
-                best_x,
-                method=str(ls.method),
-                bounds=[(0.0, 1.0)] * k,
-                options={
-                    "maxfev": int(ls.max_evals),
-                    "xatol": float(ls.xatol),
-                    "fatol": float(ls.fatol),
-                    "initial_simplex": np.asarray(simplex),
-                }
-                if str(ls.method) == "Nelder-Mead"
-                else {"maxfev": int(ls.max_evals)},
-            )
-            if float(res.fun) < best_f:
-                best_f, best_x = float(res.fun), np.clip(res.x, 0.0, 1.0)
-        best_x = np.clip(best_x, 0.0, 1.0)
-        best_rec = ev.cache[ev.key(best_x)] if ev.key(best_x) in ev.cache else None
-        if best_rec is None:  # pragma: no cover - the optimiser's point was always evaluated
-            ev(best_x)
-            best_rec = ev.cache[ev.key(best_x)]
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    start_rec = ev.cache[ev.key(x0)]
+    return ev
+
+
+def _global_search(ev: Evaluator, x0: np.ndarray, f0: float, gs: DictConfig) -> tuple[float, np.ndarray]:
+    """Evaluate a Latin-hypercube sample of the unit box; the best point so far, start point included."""
+    ev.phase = "global"
+    k = len(ev.params)
+    pts = (
+        qmc.LatinHypercube(d=k, seed=int(gs.seed)).random(int(gs.n_points))
+        if int(gs.n_points) > 0
+        else np.empty((0, k))
+    )
+    gvals = [ev(x) for x in pts]
+    cand = [(f0, x0), *zip(gvals, pts, strict=True)]
+    return min(cand, key=lambda t: t[0])
+
+
+def _initial_simplex(x: np.ndarray, step: float) -> np.ndarray:
+    """``x`` and one vertex a ``step`` away along each axis (inwards where outwards leaves the box)."""
+    simplex = [x.copy()]
+    for i in range(len(x)):
+        y = x.copy()
+        y[i] = y[i] + step if y[i] + step <= 1.0 else y[i] - step
+        simplex.append(y)
+    return np.asarray(simplex)
+
+
+def _local_search(ev: Evaluator, best_f: float, best_x: np.ndarray, ls: DictConfig) -> tuple[float, np.ndarray]:
+    """Refine from the best global point with ``ls.method``; the better of the two."""
+    k = len(ev.params)
+    simplex = _initial_simplex(best_x, float(ls.initial_step))
+    res = minimize(
+        ev,
+        best_x,
+        method=str(ls.method),
+        bounds=[(0.0, 1.0)] * k,
+        options={
+            "maxfev": int(ls.max_evals),
+            "xatol": float(ls.xatol),
+            "fatol": float(ls.fatol),
+            "initial_simplex": simplex,
+        }
+        if str(ls.method) == "Nelder-Mead"
+        else {"maxfev": int(ls.max_evals)},
+    )
+    if float(res.fun) < best_f:
+        best_f, best_x = float(res.fun), np.clip(res.x, 0.0, 1.0)
+    return best_f, best_x
+
+
+def _search(ev: Evaluator, base: DictConfig, settings: DictConfig) -> tuple[np.ndarray, dict[str, Any]]:
+    """The start point and the record of the best point: start, global sample, then local refinement."""
+    gs, ls = settings.global_search, settings.local_search
+    x0 = _start_point(base, ev.params)
+    ev.phase = "start"
+    f0 = ev(x0)
+    best_f, best_x = _global_search(ev, x0, f0, gs)
+    ev.phase = "local"
+    if int(ls.max_evals) > 0:
+        best_f, best_x = _local_search(ev, best_f, best_x, ls)
+    best_x = np.clip(best_x, 0.0, 1.0)
+    best_rec = ev.cache[ev.key(best_x)] if ev.key(best_x) in ev.cache else None
+    if best_rec is None:  # pragma: no cover - the optimiser's point was always evaluated
+        ev(best_x)
+        best_rec = ev.cache[ev.key(best_x)]
+    return x0, best_rec
+
+
+def _print_summary(
+    params: list[FreeParameter],
+    ev: Evaluator,
+    start_rec: dict[str, Any],
+    best_rec: dict[str, Any],
+    fitted_path: Path,
+    report_path: Path,
+) -> None:
+    """The progress summary: objective before and after, and each parameter's move."""
+    print(
+        f"objective {start_rec['objective']:.5f} (start) -> {best_rec['objective']:.5f} (fitted), "
+        f"{len(ev.cache)} evaluations ({ev.new_evals} new)"
+    )
+    for p, v0, v in zip(params, start_rec["values"], best_rec["values"], strict=True):
+        print(f"  {p.key:42s} {v0:10.4g} -> {v:10.4g}   [{p.lower:g}, {p.upper:g}]")
+    print(f"wrote {fitted_path} and {report_path}")
+
+
+def _write_results(
+    settings: DictConfig,
+    out_dir: Path | str,
+    moments: tuple[Moment, ...],
+    ev: Evaluator,
+    start_rec: dict[str, Any],
+    best_rec: dict[str, Any],
+) -> CalibrationResult:
+    """Write the report and the fitted config, print the summary, and return the result."""
+    params = ev.params
     date = _dt.date.today().isoformat()
     fitted_values = list(best_rec["values"])
     report = build_report(settings, params, moments, ev, start_rec, best_rec, date)
@@ -375,14 +422,8 @@ def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig 
         write_json(Path(str(settings.report_copy)), report)
     fitted_path = Path(str(settings.fitted_config)) if settings.get("fitted_config") else _default_fitted_path()
     write_fitted_config(fitted_path, params, fitted_values, date, float(best_rec["objective"]))
-    if not quiet:
-        print(
-            f"objective {start_rec['objective']:.5f} (start) -> {best_rec['objective']:.5f} (fitted), "
-            f"{len(ev.cache)} evaluations ({ev.new_evals} new)"
-        )
-        for p, v0, v in zip(params, start_rec["values"], fitted_values, strict=True):
-            print(f"  {p.key:42s} {v0:10.4g} -> {v:10.4g}   [{p.lower:g}, {p.upper:g}]")
-        print(f"wrote {fitted_path} and {report_path}")
+    if not ev.quiet:
+        _print_summary(params, ev, start_rec, best_rec, fitted_path, report_path)
     return CalibrationResult(
         params=params,
         start_values=list(start_rec["values"]),
@@ -395,6 +436,32 @@ def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig 
         evaluations=len(ev.cache),
         new_evaluations=ev.new_evals,
     )
+
+
+def calibrate(settings: DictConfig, out_dir: Path | str = ".", base: DictConfig | None = None) -> CalibrationResult:
+    """Run the calibration described by ``settings``; write the fitted config and the report.
+
+    Args:
+        settings: a config like ``conf/calibrate/default.yaml``.
+        out_dir: directory of ``calibration_report.json``.
+        base: the model config to start from (default: composed from ``settings.model_overrides``).
+    """
+    params = free_parameters(settings)
+    moments = default_moments()
+    base = _model_config(settings, base)
+    seeds = [int(s) for s in settings.seeds]
+    if not seeds:
+        raise CalibrationError("seeds: at least one seed is needed")
+    ev = _make_evaluator(settings, base, params, seeds, moments)
+    pool = ProcessPoolExecutor(max_workers=ev.n_jobs) if ev.n_jobs > 1 else None
+    ev.pool = pool
+    try:
+        x0, best_rec = _search(ev, base, settings)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    start_rec = ev.cache[ev.key(x0)]
+    return _write_results(settings, out_dir, moments, ev, start_rec, best_rec)
 
 
 def _default_fitted_path() -> Path:

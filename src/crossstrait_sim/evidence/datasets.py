@@ -31,7 +31,7 @@ import io
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -160,6 +160,109 @@ def _records(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
             yield first_line, row
 
 
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The raw content of a file; an unreadable file raises :class:`DataError`."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{name}: cannot be read ({exc.strerror})") from None
+
+
+def _header(records: Iterator[tuple[int, list[str]]], spec: FileSpec, name: str) -> tuple[int, list[str]]:
+    """(file line, column names) of the header: present, with every required column, each once."""
+    first = next(records, None)
+    if first is None:
+        raise DataError(f"{name}: file is empty; expected a header with columns {', '.join(spec.columns)}")
+    header_line, header_row = first
+    header = [h.strip() for h in header_row]
+    where = f"{name}, row {header_line} (header)"
+    missing = [c for c in spec.columns if c not in header]
+    if missing:
+        raise DataError(f"{where}: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DataError(f"{where}: column(s) {', '.join(repeated)} appear more than once; each must appear once")
+    return header_line, header
+
+
+def _number(raw: str, col: str, spec: FileSpec, where: str) -> float | int:
+    """A numeric cell as a finite float of bounded magnitude (``year``: a whole number in range, as int)."""
+    try:
+        val = float(raw)
+    except ValueError:
+        raise DataError(f"{where}: column '{col}' is not numeric: {raw!r}") from None
+    if not math.isfinite(val):
+        raise DataError(f"{where}: column '{col}' is not a finite number: {raw!r}")
+    if abs(val) > MAX_MAGNITUDE:
+        raise DataError(
+            f"{where}: column '{col}' value {raw!r} is too large; allowed: |{col}| <= {_fmt(MAX_MAGNITUDE)}"
+        )
+    if col != "year":
+        return val
+    y_lo, y_hi = spec.year_range
+    if val != int(val):
+        raise DataError(f"{where}: year is not a whole number: {raw!r}")
+    if not y_lo <= val <= y_hi:
+        raise DataError(f"{where}: year {raw!r} is out of range; allowed: {y_lo}-{y_hi} (inclusive)")
+    return int(val)
+
+
+@dataclass
+class _RowChecker:
+    """Checks the data rows of one file in order; remembers the years seen so far."""
+
+    name: str
+    spec: FileSpec
+    header: list[str]
+    seen_year: dict[int, int] = field(default_factory=dict)
+    last: tuple[int, int] | None = None  # (year, row) of the previous record
+
+    def __post_init__(self) -> None:
+        self.share_file = "share" in PurePosixPath(self.name.replace("\\", "/")).name.lower()
+
+    def record(self, line_no: int, row: list[str]) -> dict[str, object]:
+        """The record of one data row, numeric columns converted; any problem raises :class:`DataError`."""
+        where = f"{self.name}, row {line_no}"
+        if len(row) != len(self.header):
+            raise DataError(f"{where}: has {len(row)} fields, the header has {len(self.header)}")
+        raw_rec = dict(zip(self.header, (cell.strip() for cell in row), strict=True))
+        rec: dict[str, object] = dict(raw_rec)
+        for col in self.spec.numeric:
+            rec[col] = _number(raw_rec[col], col, self.spec, where)
+        if "value" in self.spec.numeric:
+            self.check_value(float(rec["value"]), raw_rec["value"], raw_rec.get("unit", ""), where)  # type: ignore[arg-type]
+        if "year" in rec and isinstance(rec["year"], int):
+            self.check_year_order(rec["year"], line_no)
+        return rec
+
+    def check_value(self, val: float, raw: str, unit: str, where: str) -> None:
+        """A share must lie in the share range, a count or amount in the value range."""
+        if self.share_file or is_share_unit(unit):
+            lo, hi = self.spec.share_range
+            kind = f"a share (unit {unit!r})" if unit else "a share"
+        else:
+            lo, hi = self.spec.value_range
+            kind = f"a count or amount (unit {unit!r})" if unit else "a count or amount"
+        if not lo <= val <= hi:
+            raise DataError(
+                f"{where}: value {raw!r} is out of range for {kind}; allowed: {_fmt(lo)} to {_fmt(hi)} (inclusive)"
+            )
+
+    def check_year_order(self, year: int, line_no: int) -> None:
+        """Years must not repeat (in a yearly series) and must not go backwards (when sorted)."""
+        if self.spec.unique_year and year in self.seen_year:
+            raise DataError(
+                f"{self.name}, row {line_no}: year {year} is duplicated (first at row {self.seen_year[year]})"
+            )
+        if self.spec.sorted_years and self.last is not None and year < self.last[0]:
+            raise DataError(
+                f"{self.name}, row {line_no}: year {year} comes after year {self.last[0]} (row {self.last[1]}); "
+                "rows must be sorted by year, ascending"
+            )
+        self.seen_year.setdefault(year, line_no)
+        self.last = (year, line_no)
+
+
 def read_csv_checked(path: Path | str, spec: FileSpec | None = None, name: str | None = None) -> pd.DataFrame:
     """Read one CSV and validate it against ``spec`` (default: a yearly series).
 
@@ -180,83 +283,10 @@ def read_csv_checked(path: Path | str, spec: FileSpec | None = None, name: str |
     path = Path(path)
     name = name or str(path)
     spec = spec or SPECS.get(name, FileSpec())
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{name}: cannot be read ({exc.strerror})") from None
-    records_iter = _records(_decode(data, name), name)
-    first = next(records_iter, None)
-    if first is None:
-        raise DataError(f"{name}: file is empty; expected a header with columns {', '.join(spec.columns)}")
-    header_line, header_row = first
-    header = [h.strip() for h in header_row]
-    where = f"{name}, row {header_line} (header)"
-    missing = [c for c in spec.columns if c not in header]
-    if missing:
-        raise DataError(f"{where}: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
-    repeated = sorted({h for h in header if header.count(h) > 1})
-    if repeated:
-        raise DataError(f"{where}: column(s) {', '.join(repeated)} appear more than once; each must appear once")
-    check_value = "value" in spec.numeric
-    share_file = "share" in PurePosixPath(name.replace("\\", "/")).name.lower()
-    y_lo, y_hi = spec.year_range
-    records: list[dict[str, object]] = []
-    seen_year: dict[int, int] = {}
-    last: tuple[int, int] | None = None  # (year, row) of the previous record
-    for line_no, row in records_iter:
-        if len(row) != len(header):
-            raise DataError(f"{name}, row {line_no}: has {len(row)} fields, the header has {len(header)}")
-        raw_rec = dict(zip(header, (cell.strip() for cell in row), strict=True))
-        rec: dict[str, object] = dict(raw_rec)
-        for col in spec.numeric:
-            raw = raw_rec[col]
-            try:
-                val = float(raw)
-            except ValueError:
-                raise DataError(f"{name}, row {line_no}: column '{col}' is not numeric: {raw!r}") from None
-            if not math.isfinite(val):
-                raise DataError(f"{name}, row {line_no}: column '{col}' is not a finite number: {raw!r}")
-            if abs(val) > MAX_MAGNITUDE:
-                raise DataError(
-                    f"{name}, row {line_no}: column '{col}' value {raw!r} is too large; "
-                    f"allowed: |{col}| <= {_fmt(MAX_MAGNITUDE)}"
-                )
-            if col == "year":
-                if val != int(val):
-                    raise DataError(f"{name}, row {line_no}: year is not a whole number: {raw!r}")
-                if not y_lo <= val <= y_hi:
-                    raise DataError(
-                        f"{name}, row {line_no}: year {raw!r} is out of range; allowed: {y_lo}-{y_hi} (inclusive)"
-                    )
-                rec[col] = int(val)
-            else:
-                rec[col] = val
-        if check_value:
-            val, raw = float(rec["value"]), raw_rec["value"]  # type: ignore[arg-type]
-            unit = raw_rec.get("unit", "")
-            if share_file or is_share_unit(unit):
-                lo, hi = spec.share_range
-                kind = f"a share (unit {unit!r})" if unit else "a share"
-            else:
-                lo, hi = spec.value_range
-                kind = f"a count or amount (unit {unit!r})" if unit else "a count or amount"
-            if not lo <= val <= hi:
-                raise DataError(
-                    f"{name}, row {line_no}: value {raw!r} is out of range for {kind}; "
-                    f"allowed: {_fmt(lo)} to {_fmt(hi)} (inclusive)"
-                )
-        if "year" in rec and isinstance(rec["year"], int):
-            year = rec["year"]
-            if spec.unique_year and year in seen_year:
-                raise DataError(f"{name}, row {line_no}: year {year} is duplicated (first at row {seen_year[year]})")
-            if spec.sorted_years and last is not None and year < last[0]:
-                raise DataError(
-                    f"{name}, row {line_no}: year {year} comes after year {last[0]} (row {last[1]}); "
-                    "rows must be sorted by year, ascending"
-                )
-            seen_year.setdefault(year, line_no)
-            last = (year, line_no)
-        records.append(rec)
+    records_iter = _records(_decode(_read_bytes(path, name), name), name)
+    header_line, header = _header(records_iter, spec, name)
+    checker = _RowChecker(name, spec, header)
+    records = [checker.record(line_no, row) for line_no, row in records_iter]
     if not records:
         raise DataError(
             f"{name}, row {header_line} (header): no data rows after the header; at least one row is required"

@@ -88,19 +88,14 @@ def _cum_per_year() -> float:
     return float((df[2015] - df[2011]) / 4.25)
 
 
-def default_moments() -> tuple[Moment, ...]:
-    """The moments of the calibration, 2010-2015 only."""
+def _talent_moments() -> list[Moment]:
+    """DGBAS Taiwanese working abroad: in the mainland, its share, the total, and in Southeast Asia."""
     cn, tot, share = (
         f"{_OBS}taiwanese_working_in_mainland.csv",
         f"{_OBS}taiwanese_working_abroad_total.csv",
         f"{_OBS}mainland_share_of_taiwanese_working_abroad.csv",
     )
     sea = f"{_OBS}taiwanese_working_in_southeast_asia.csv"
-    inv_cn, inv_x = (
-        f"{_OBS}approved_investment_to_mainland_usd.csv",
-        f"{_OBS}approved_outward_investment_excl_mainland_usd.csv",
-    )
-    inv_share = f"{_OBS}mainland_share_of_approved_outward_investment.csv"
     m: list[Moment] = []
     for y in (2011, 2012, 2014, 2015):
         m.append(
@@ -129,6 +124,17 @@ def default_moments() -> tuple[Moment, ...]:
         )
     for y in (2014, 2015):
         m.append(Moment(f"talent_in_sea_{y}", "talent_in_sea", sea, y, 1.0))
+    return m
+
+
+def _investment_moments() -> list[Moment]:
+    """MOEA approved investment: to the mainland, elsewhere, and the mainland's share."""
+    inv_cn, inv_x = (
+        f"{_OBS}approved_investment_to_mainland_usd.csv",
+        f"{_OBS}approved_outward_investment_excl_mainland_usd.csv",
+    )
+    inv_share = f"{_OBS}mainland_share_of_approved_outward_investment.csv"
+    m: list[Moment] = []
     for y in range(2010, 2016):
         w = 0.5 if y in (2010, 2015) else 1.0
         note = {2010: "[APPROX] 'about 14 bn a year'", 2015: "basis unclear"}.get(y, "")
@@ -149,7 +155,12 @@ def default_moments() -> tuple[Moment, ...]:
                 "derived from the levels already fitted (2012-13 press basis understates the share)",
             )
         )
-    m.append(
+    return m
+
+
+def _firm_entry_moments() -> list[Moment]:
+    """MOFCOM approvals of Taiwan-funded projects: the 2011-2015 mean and the 2015 figure."""
+    return [
         Moment(
             "tw_firm_entries_cn_2012_2015",
             "tw_firm_entries_cn",
@@ -159,9 +170,7 @@ def default_moments() -> tuple[Moment, ...]:
             "MOFCOM cumulative approvals, (95,298 end-2015 - 85,063 end-Sep 2011) / 4.25 years; approvals are not "
             "all realised, so weight 0.5",
             value=_cum_per_year(),
-        )
-    )
-    m.append(
+        ),
         Moment(
             "tw_firm_entries_cn_2015",
             "tw_firm_entries_cn",
@@ -169,8 +178,13 @@ def default_moments() -> tuple[Moment, ...]:
             2015,
             0.5,
             "MOFCOM new approvals in 2015 (one year, noisy)",
-        )
-    )
+        ),
+    ]
+
+
+def default_moments() -> tuple[Moment, ...]:
+    """The moments of the calibration, 2010-2015 only."""
+    m = [*_talent_moments(), *_investment_moments(), *_firm_entry_moments()]
     for mo in m:
         if mo.year > FIT_LAST_YEAR:  # pragma: no cover - guarded by construction
             raise ValueError(f"moment {mo.key}: year {mo.year} is after {FIT_LAST_YEAR}")
