@@ -29,6 +29,14 @@ from crossstrait_sim.errors import ConfigError
         ("end=2009Q4", ["end", "2009Q4", "before"]),
         ("engine.threads=3", ["engine.threads", "3"]),
         ("sectors.health.prof_share=0.5", ["prof_share", "sum to 1"]),
+        # ranges declared beside the schema field, on mappings and tables too (issue 8)
+        ("sectors.semiconductors.capability0.CN=0", ["sectors.semiconductors.capability0.CN", "positive capability"]),
+        ("population.firms.TW.SEA=-1", ["population.firms.TW.SEA", "-1", "non-negative"]),
+        ("behaviour.professionals.hire_weight.TW.CN=1.5", ["hire_weight.TW.CN", "1.5", "[0, 1]"]),
+        ("regions.CN.wage_growth=0.7", ["regions.CN.wage_growth", "0.7", "[-0.5, 0.5]", "quarterly growth"]),
+        ("policy.tariffs.ramp_quarters=-1", ["policy.tariffs.ramp_quarters", "-1", "[0, inf]"]),
+        ("behaviour.firms.loss_quarters=0", ["behaviour.firms.loss_quarters", "0", "[1, inf]"]),
+        ("policy.measures31.individual_utility=nan", ["policy.measures31.individual_utility", "finite number"]),
     ],
 )
 def test_value_errors_name_key_value_and_allowed(override, words):

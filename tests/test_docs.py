@@ -8,6 +8,8 @@ from omegaconf import DictConfig, ListConfig
 
 from crossstrait_sim.config import paramdoc
 from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.declare import leaves
+from crossstrait_sim.config.schema import SimConfig
 from crossstrait_sim.model.results import INDICATORS
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
@@ -15,6 +17,14 @@ ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
 def test_parameter_table_in_odd_is_current():
     assert paramdoc.embedded(ODD.read_text()) == paramdoc.markdown(paramdoc.collect())
+
+
+def test_the_table_lists_every_declared_parameter_with_its_declaration():
+    entries = {e.key: e for e in paramdoc.collect()}
+    for leaf in leaves(SimConfig):
+        e = entries[leaf.key]
+        assert (e.unit, e.meaning) == (leaf.declaration.unit, leaf.declaration.meaning), leaf.key
+        assert e.source.startswith(leaf.declaration.source) or e.source.startswith("fitted by"), leaf.key
 
 
 def test_every_indicator_is_documented_with_its_unit():

@@ -1,0 +1,158 @@
+"""Policy and shock levels per quarter: every instrument of the config as a :class:`Schedule`.
+
+An instrument is off (level 0) before its ``start``, then ramps linearly to 1 over
+``ramp_quarters``; :func:`build_schedule` multiplies each level by its instrument's size, and adds
+the trend paths of demand, wages, fixed costs and skilled supply, so the model reads levels
+directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from crossstrait_sim.config.quarters import quarter_ordinal
+from crossstrait_sim.config.schema import ExportControls, Instrument, Pandemic, PolicyConfig, SimConfig
+from crossstrait_sim.errors import ConfigError
+
+F64 = np.ndarray
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Policy and shock levels per quarter (arrays of length T, or T x R).
+
+    Levels are already multiplied by their instrument's size, so the model reads
+    them directly; each is zero where the instrument is off.
+    """
+
+    mic_rate: F64  # MIC2025 subsidy per unit R&D (share)
+    mic_level: F64  # MIC2025 ramp level 0-1
+    enforcement: F64  # (T, R) enforcement intensity 0-1
+    carbon_price: F64  # USD per t CO2 passed into CN energy costs
+    m31: F64  # 31 measures ramp level 0-1
+    equal_treatment: F64  # 0-1: m31 level where equal treatment is on
+    healthy: F64  # extra CN health demand (share)
+    green_boost: F64  # extra CN green demand (share)
+    retention: F64  # Taiwan's base retention utility (utils)
+    retention_on: F64  # 0/1: retention policy (and its response rule) active
+    rd_hub: F64  # foreign R&D-centre incentive (log-odds)
+    rd_hub_subsidy: F64  # USD m per centre-quarter
+    nsp: F64  # New Southbound ramp level 0-1
+    tariff: F64  # price cut on CN-plant world-market sales (share, before export share)
+    export_cut: F64  # cut in capability growth of CN firms in export-controlled sectors
+    pandemic: F64  # 0/1
+    wage_factor: F64  # (T, R) base-wage growth factor
+    fixed_factor: F64  # (T, R) fixed-cost index
+    supply_factor: F64  # (T, R) local skilled-supply growth factor
+    demand: F64  # (T, S) sector demand, USD m per quarter
+
+
+def _ramp(t_ord: np.ndarray, start: int, ramp: int) -> np.ndarray:
+    """0 before ``start``, rising linearly to 1 over ``ramp`` quarters (1 at start if ramp=0)."""
+    if ramp <= 0:
+        return (t_ord >= start).astype(np.float64)
+    return np.clip((t_ord - start + 1) / ramp, 0.0, 1.0)
+
+
+def _label(o: int) -> str:
+    return f"{o // 4}Q{o % 4 + 1}"
+
+
+def instrument_level(key: str, ins: Instrument, t_ord: np.ndarray, horizon: tuple[int, int]) -> np.ndarray:
+    """Ramp level 0-1 of one instrument per quarter; its start must lie in the horizon when enabled."""
+    start = quarter_ordinal(ins.start, f"{key}.start")
+    if ins.enabled and not (horizon[0] <= start <= horizon[1]):
+        raise ConfigError(
+            f"{key}.start={ins.start!r}: must lie inside the horizon "
+            f"{_label(horizon[0])}..{_label(horizon[1])} when the instrument is enabled"
+        )
+    if not ins.enabled:
+        return np.zeros(t_ord.shape)
+    return _ramp(t_ord, start, int(ins.ramp_quarters))
+
+
+def _levels(p: PolicyConfig, t_ord: np.ndarray, horizon: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Ramp levels of every dated instrument (all but ``tw_base``, which is always on)."""
+    return {
+        name: instrument_level(f"policy.{name}", getattr(p, name), t_ord, horizon)
+        for name in (f.name for f in dataclasses.fields(PolicyConfig))
+        if name != "tw_base"
+    }
+
+
+def _export_cut(ec: ExportControls, t_ord: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The capability-growth cut of export controls: the first round ramps in, the widening replaces it."""
+    widened = quarter_ordinal(ec.widened, "policy.export_controls.widened")
+    if not ec.enabled:
+        return np.zeros(len(t_ord))
+    if widened < quarter_ordinal(ec.start, "policy.export_controls.start"):
+        raise ConfigError(f"policy.export_controls.widened={ec.widened!r}: must not be before start={ec.start!r}")
+    return np.where(t_ord >= widened, ec.growth_cut_widened, ec.growth_cut * level)
+
+
+def _pandemic(pan: Pandemic, t_ord: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """1 from the pandemic's start to its end (inclusive) when enabled, else 0."""
+    pan_end = quarter_ordinal(pan.end, "policy.pandemic.end")
+    if not pan.enabled:
+        return np.zeros(len(t_ord))
+    if pan_end < quarter_ordinal(pan.start, "policy.pandemic.start"):
+        raise ConfigError(f"policy.pandemic.end={pan.end!r}: must not be before start={pan.start!r}")
+    return level * (t_ord <= pan_end)
+
+
+def _trends(c: SimConfig, regions: tuple[str, ...], sectors: tuple[str, ...], tq: np.ndarray) -> dict[str, F64]:
+    """Trend paths compounded every quarter from the start: wages, fixed costs, skilled supply, demand."""
+
+    def growth(attr: str) -> np.ndarray:
+        g = np.array([getattr(c.regions[r], attr) for r in regions])
+        return (1.0 + g)[None, :] ** tq[:, None]
+
+    dg = np.array([c.sectors[s].demand_growth for s in sectors])
+    d0 = np.array([c.sectors[s].demand_usd_bn for s in sectors]) * 1000.0
+    fixed0 = np.array([c.regions[r].fixed_cost_index for r in regions])
+    return {
+        "wage_factor": growth("wage_growth"),
+        "fixed_factor": fixed0[None, :] * growth("fixed_cost_growth"),
+        "supply_factor": growth("local_supply_growth"),
+        "demand": d0[None, :] * (1.0 + dg)[None, :] ** tq[:, None],
+    }
+
+
+def build_schedule(
+    c: SimConfig, regions: tuple[str, ...], sectors: tuple[str, ...], quarters: tuple[str, ...]
+) -> Schedule:
+    """Every instrument's level per quarter of the horizon, times its size, and the trend paths."""
+    p = c.policy
+    t0 = quarter_ordinal(c.start, "start")
+    t_ord = np.arange(t0, t0 + len(quarters))
+    lvl = _levels(p, t_ord, (t0, t0 + len(quarters) - 1))
+    icn = regions.index("CN")
+    enf0 = np.array([c.regions[r].enforcement0 for r in regions])
+    enforcement = np.tile(enf0, (len(t_ord), 1))
+    enforcement[:, icn] = enf0[icn] + (p.enforcement.level_cn - enf0[icn]) * lvl["enforcement"]
+    enforcement = np.clip(enforcement, 0.0, 1.0)
+    export_cut = _export_cut(p.export_controls, t_ord, lvl["export_controls"])
+    pandemic = _pandemic(p.pandemic, t_ord, lvl["pandemic"])
+    m31 = lvl["measures31"]
+    return Schedule(
+        mic_rate=p.mic2025.rd_subsidy_rate * lvl["mic2025"],
+        mic_level=lvl["mic2025"],
+        enforcement=enforcement,
+        carbon_price=p.carbon_market.price_usd_t * p.carbon_market.pass_through * lvl["carbon_market"],
+        m31=m31,
+        equal_treatment=m31 * float(p.measures31.equal_treatment),
+        healthy=p.healthy_china.demand_boost * lvl["healthy_china"],
+        green_boost=p.enforcement.green_demand_boost * (enforcement[:, icn] - enf0[icn]),
+        retention=p.tw_retention.utility * lvl["tw_retention"],
+        retention_on=(lvl["tw_retention"] > 0).astype(np.float64),
+        rd_hub=p.tw_rd_hub.incentive * lvl["tw_rd_hub"],
+        rd_hub_subsidy=p.tw_rd_hub.subsidy_usd_m * lvl["tw_rd_hub"],
+        nsp=lvl["tw_new_southbound"],
+        tariff=p.tariffs.rate * lvl["tariffs"],
+        export_cut=export_cut,
+        pandemic=pandemic,
+        **_trends(c, regions, sectors, t_ord - t_ord[0]),
+    )
