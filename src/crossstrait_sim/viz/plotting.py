@@ -163,7 +163,9 @@ def plot_policy_response(
         for q in quarters:
             s = sub[sub.quarter == q]
             y = [ypos[v] + offs[q] for v in s.variant]
-            err = [s["diff_mean"] - s["diff_p05"], s["diff_p95"] - s["diff_mean"]]
+            # the mean can lie outside the 5-95% seed range when per-seed differences are skewed
+            # (many seeds at zero, a few large): draw the range from the mean to each end it spans
+            err = [(s["diff_mean"] - s["diff_p05"]).clip(lower=0), (s["diff_p95"] - s["diff_mean"]).clip(lower=0)]
             ax.errorbar(s["diff_mean"], y, xerr=err, fmt="o", ms=4, color=colors[q], capsize=2, lw=1.2, label=q)
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_title(key.title, fontsize=9.5)
