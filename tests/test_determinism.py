@@ -37,3 +37,26 @@ def test_written_parquet_equals_the_returned_table(tmp_path):
         pd.read_parquet(tmp_path / "again" / "results.parquet").value.to_numpy(), back.value.to_numpy()
     )
     assert again.table.equals(res.table)
+
+
+def test_a_policy_on_one_sector_leaves_other_sectors_draws_unchanged():
+    """Common random numbers hold across sectors (issue 9, point 8).
+
+    Healthy China raises health-care demand only. Firms' draws are keyed by their identity and
+    entry counts by their cell, so switching it on must leave every semiconductor and ICT
+    indicator unchanged (up to the order of floating-point sums). There is no demand link
+    between these sectors in the model: sectors share no market, and professionals' choices are
+    by sector.
+    """
+    base = ["scale=0.005", "seed=3", "end=2025Q4", "output.summary_quarters=[2025Q4]"]
+    a = run(["mainland=[mic2025,enforcement,measures31]", *base]).table
+    b = run(["mainland=[mic2025,enforcement,measures31,healthy_china]", *base]).table
+    keys = ["quarter", "indicator", "sector", "region", "origin"]
+    m = a.merge(b, on=keys, suffixes=("_a", "_b"))
+    assert len(m) == len(a) == len(b)
+    other = m[m.sector.isin(["semiconductors", "ict"])]
+    assert len(other) > 1000
+    diff = (other.value_a - other.value_b).abs() / np.maximum(1.0, other.value_a.abs())
+    assert diff.max() < 1e-9, other.loc[diff.idxmax()]
+    health = m[m.sector == "health"]
+    assert (health.value_a - health.value_b).abs().max() > 0  # the policy did act on its own sector

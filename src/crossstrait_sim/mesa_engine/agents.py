@@ -33,7 +33,8 @@ class FirmAgent(mesa.Agent):
 
     Args:
         model: the Mesa model.
-        slot: index of the agent's row in every per-slot random draw.
+        slot: index of the agent's row in the engine's tables (the order sums run in).
+        uid: identity: keys the firm's own random draws.
         origin: 0 TW, 1 CN, 2 FOREIGN.
         sector: index into the sector table.
         region: index into the region table (where the plant is).
@@ -54,6 +55,7 @@ class FirmAgent(mesa.Agent):
         self,
         model: MesaModel,
         slot: int,
+        uid: int,
         origin: int,
         sector: int,
         region: int,
@@ -69,6 +71,7 @@ class FirmAgent(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.slot = int(slot)
+        self.uid = np.uint64(uid)
         self.origin, self.sector, self.region = int(origin), int(sector), int(region)
         self.weight = np.float64(weight)
         self.size, self.log_cap = np.float64(size), np.float64(log_cap)

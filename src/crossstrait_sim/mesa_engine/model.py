@@ -64,6 +64,7 @@ class MesaModel(mesa.Model, CellTables):
         self.S, self.R, self.O = core.S, core.R, core.O
         self.iTW, self.iCN, self.iSEA = core.iTW, core.iCN, core.iSEA
         self.streams = core.rng  # the per-mechanism streams, after the initialisation draws
+        self.fkeys = core.fkeys  # the firm mechanisms' keys: firms' draws are keyed by identity, not slot
         for name in (
             "site",
             "firm_asc",
@@ -116,6 +117,10 @@ class MesaModel(mesa.Model, CellTables):
     def firms_in_slot_order(self) -> list[FirmAgent]:
         """Live firms ordered by slot: the order every sum over firms runs in."""
         return [a for a in self.firm_slots if a is not None]
+
+    def uid_by_slot(self) -> np.ndarray:
+        """Each slot's firm identity (0 for an empty slot): firms read their keyed draws by slot."""
+        return np.array([0 if a is None else a.uid for a in self.firm_slots], dtype=np.uint64)
 
     @staticmethod
     def lowest_free_slots(slots: list, k: int) -> list[int]:
@@ -223,9 +228,8 @@ class MesaModel(mesa.Model, CellTables):
     # 3. costs and profit ---------------------------------------------------
     def costs_and_profit(self) -> None:
         """Demand shocks, then random inspections with fines and shutdown orders."""
-        n = len(self.firm_slots)
-        u_inspect = self.streams["inspection"].random(n)
-        u_shock = self.streams["firm_shock"].random(n)
+        u_inspect = self.firm_draw("inspection", self.uid_by_slot())
+        u_shock = self.firm_draw("firm_shock", self.uid_by_slot())
         self.firms.shuffle_do("face_demand_shock", u_shock)
         self.firms.shuffle_do("undergo_inspection", u_inspect)
 
@@ -239,7 +243,7 @@ class MesaModel(mesa.Model, CellTables):
     # 5. location review ----------------------------------------------------
     def location_review(self) -> None:
         """A share of firms review their location; movers' relocations are counted by destination cell."""
-        u = self.streams["firm_location"].random(len(self.firm_slots))
+        u = self.firm_draw("firm_location", self.uid_by_slot())
         self.firms.shuffle_do("review_location", u)
         movers = [a for a in self.cohort if a.moved_to is not None]
         w = self.gather(movers, "weight")
@@ -253,7 +257,7 @@ class MesaModel(mesa.Model, CellTables):
     # 6. R&D centres --------------------------------------------------------
     def rd_centres(self, lab: Labour) -> None:
         """Foreign firms open or close R&D centres in Taiwan."""
-        u = self.streams["rd_centres"].random(len(self.firm_slots))
+        u = self.firm_draw("rd_centres", self.uid_by_slot())
         self.firms.shuffle_do("review_rd_centre", u, self.rd_centre_open_prob(self.lv, lab))
         self.out["rd_centres"] = self.gather([a for a in self.cohort if a.rd_centre], "weight").sum()
 
@@ -267,29 +271,29 @@ class MesaModel(mesa.Model, CellTables):
             sr = self.cells_of(gone) // n_o  # sector x R + region, after relocation
             self.out[key] = K.group_sum(sr, self.gather(gone, "weight"), S * R).reshape(S, R)
         firm_agents = np.bincount(self.cells_of(self.firms_in_slot_order()), minlength=S * R * n_o)
-        counts = self.streams["firm_entry"].poisson(self.entry_means(self.q, firm_agents))
+        counts = self.entry_counts(self.entry_means(self.q, firm_agents))
         self.out["entries"] = counts * self.entrant_weight[None, None, :]
         total = int(counts.sum())
         if total == 0:
             return
-        # entrants' attributes, one row per entrant in cell order, drawn as the vectorized core draws them
-        cells = np.repeat(np.arange(S * R * n_o), counts.ravel())
+        # entrants' attributes, one row per entrant in cell order, keyed by the entrant's identity
+        cells, uids, z_size, z_cap, u_pilot = self.entrant_draws(counts)
         es, er, eo = cells // (R * n_o), (cells // n_o) % R, cells % n_o
         slots = self.lowest_free_slots(self.firm_slots, total)
-        rng = self.streams["firm_entry_attrs"]
         sig = p.population.firm_size_sigma
-        size = self.entrant_size[es, eo] * np.exp(sig * rng.standard_normal(total) - sig**2 / 2)
-        log_cap = self.q.mean_log_cap[es, eo] + p.population.capability_sigma * rng.standard_normal(total)
+        size = self.entrant_size[es, eo] * np.exp(sig * z_size - sig**2 / 2)
+        log_cap = self.q.mean_log_cap[es, eo] + p.population.capability_sigma * z_cap
         b = p.behaviour.abatement
         abatement = K.abatement_target(
             p.pollution[es], self.lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
         )
-        pilot = rng.random(total) < p.pilot_share[er]
+        pilot = u_pilot < p.pilot_share[er]
         weight = self.entrant_weight[eo]
         entrants = FirmAgent.create_agents(
             self,
             total,
             slot=slots,
+            uid=uids,
             origin=eo,
             sector=es,
             region=er,

@@ -1,9 +1,11 @@
 """Agent state as struct-of-arrays: each attribute declared once, with its dtype.
 
 Slots: arrays are allocated with head-room; an agent that exits frees its slot
-(``alive`` False) and an entrant takes the lowest free slot. Random draws are
-made per slot for the whole array each quarter, so the same slot sees the same
-numbers in every scenario run with the same seed (common random numbers).
+(``alive`` False) and an entrant takes the lowest free slot. A firm's random draws
+are keyed by its identity ``uid`` and the quarter (``streams.keyed_uniforms``), not by
+its slot, so they are the same in every scenario run with the same seed (common random
+numbers) wherever the firm exists. Professionals' draws are made per slot for the whole
+array each quarter (their slots are freed and filled by demography only).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Firms(AgentArrays):
     """Firms (MODEL_BRIEF "Agents"). One slot per agent; an agent stands for ``weight`` real firms."""
 
     alive: np.ndarray = _f(np.bool_, "slot holds a live firm")
+    uid: np.ndarray = _f(np.uint64, "identity keying the firm's draws: initial 1..n; entrant (quarter, cell, rank)")
     origin: np.ndarray = _f(np.int8, "0 TW, 1 CN, 2 FOREIGN")
     region: np.ndarray = _f(np.int8, "index into the region table")
     sector: np.ndarray = _f(np.int8, "index into the sector table")

@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special, stats
 
 from crossstrait_sim.config.parameters import CN_O, TW_O, Params
 from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.streams import entrant_uids, keyed_uniforms
 
 
 @dataclass
@@ -118,6 +120,29 @@ class CellTables:
     """
 
     p: Params
+    fkeys: dict[str, np.uint64]  # the firm mechanisms' keys (streams.firm_keys)
+
+    # ------------------------------------------------------------ firms' random draws
+    def firm_draw(self, name: str, uids: np.ndarray) -> np.ndarray:
+        """This quarter's uniform of mechanism ``name`` for each firm identity in ``uids``."""
+        return keyed_uniforms(self.fkeys[name], uids, self.t)
+
+    def entry_counts(self, lam: np.ndarray) -> np.ndarray:
+        """Poisson entry counts per cell, each from its own keyed uniform (inverse CDF)."""
+        u = keyed_uniforms(self.fkeys["firm_entry"], np.arange(lam.size), self.t).reshape(lam.shape)
+        counts = stats.poisson.ppf(u, np.where(lam > 0, lam, 1.0))
+        return np.where(lam > 0, counts, 0).astype(np.int64)
+
+    def entrant_draws(self, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Entrants' cells, identities, two standard normals (size, capability) and a uniform (pilot site)."""
+        flat = counts.ravel()
+        cells = np.repeat(np.arange(flat.size), flat)
+        uids = entrant_uids(self.t, cells, flat)
+        z_size = special.ndtri(keyed_uniforms(self.fkeys["entrant_size"], uids, self.t))
+        z_cap = special.ndtri(keyed_uniforms(self.fkeys["entrant_capability"], uids, self.t))
+        u_pilot = keyed_uniforms(self.fkeys["entrant_pilot"], uids, self.t)
+        return cells, uids, z_size, z_cap, u_pilot
+
     t: int
 
     def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:

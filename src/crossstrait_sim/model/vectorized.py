@@ -28,7 +28,7 @@ from crossstrait_sim.model import kernels as K
 from crossstrait_sim.model.results import Recorder
 from crossstrait_sim.model.state import Firms, Professionals, apportion
 from crossstrait_sim.model.steady_state import calibrate_start
-from crossstrait_sim.model.streams import make_streams
+from crossstrait_sim.model.streams import firm_keys, make_streams
 from crossstrait_sim.model.tables import CellTables, Econ, Labour, Market, Quarter
 
 
@@ -47,6 +47,7 @@ class VectorizedModel(CellTables):
         self.events: list[tuple[int, str, np.ndarray, np.ndarray]] | None = [] if log_events else None
         self.t = 0
         self.rng = make_streams(params.seed)
+        self.fkeys = firm_keys(params.seed)
         self.S, self.R, self.O = len(params.sectors), len(params.regions), len(params.origins)
         self.iTW, self.iCN = params.region_index("TW"), params.region_index("CN")
         self.iSEA = params.region_index("SEA")
@@ -81,6 +82,7 @@ class VectorizedModel(CellTables):
                 w_list.append(np.full(k, p.firm_counts[o, r] / k))
         sl = slice(0, n)
         f.alive[sl] = True
+        f.uid[sl] = np.arange(1, n + 1, dtype=np.uint64)
         f.origin[sl] = np.concatenate(o_list)
         f.region[sl] = np.concatenate(r_list)
         f.sector[sl] = np.concatenate(s_list)
@@ -296,8 +298,7 @@ class VectorizedModel(CellTables):
         """A transitory demand shock; random inspections replace expected fines by fines and shutdowns."""
         p, f = self.p, self.firms
         b = p.behaviour.abatement
-        cap = f.capacity
-        u = self.rng["inspection"].random(cap)[q.ix]
+        u = self.firm_draw("inspection", f.uid[q.ix])
         enf = lv["enforcement"][q.r]
         breach = K.non_compliant(p.pollution[q.s], q.abatement, enf, b.emission_limit)
         p_insp = np.minimum(1.0, b.inspection_rate * enf)
@@ -306,7 +307,7 @@ class VectorizedModel(CellTables):
         fines = b.fine_rate * q.size * fined
         # transitory demand shock: uniform with mean 0 and standard deviation sigma
         sig = p.behaviour.firms.demand_shock_sigma
-        shock = (2.0 * np.sqrt(3.0) * sig) * (self.rng["firm_shock"].random(cap)[q.ix] - 0.5)
+        shock = (2.0 * np.sqrt(3.0) * sig) * (self.firm_draw("firm_shock", f.uid[q.ix]) - 0.5)
         q.profit = q.profit + shock * q.revenue * self.out["k1"] + self.out["exp_fine"] - fines
         hub = p.schedule.rd_hub_subsidy[self.t]
         if hub > 0:
@@ -356,7 +357,7 @@ class VectorizedModel(CellTables):
         """A share of firms compare expected margins by region and choose by multinomial logit."""
         p, f = self.p, self.firms
         fb = p.behaviour.firms
-        uq = self.rng["firm_location"].random(f.capacity)[q.ix]
+        uq = self.firm_draw("firm_location", f.uid[q.ix])
         k = np.flatnonzero(uq < fb.review_rate)
         self.out["relocations"] = np.zeros((self.S, self.R, self.O))
         q.cell_now = q.cell
@@ -406,7 +407,7 @@ class VectorizedModel(CellTables):
         """Foreign firms open (logit of incentive, TW talent pool, 31-measures access) or close R&D centres."""
         p, f = self.p, self.firms
         b = p.behaviour.rd_centres
-        u = self.rng["rd_centres"].random(f.capacity)
+        u = self.firm_draw("rd_centres", f.uid)
         foreign = f.alive & (f.origin == FOREIGN_O)
         p_open = self.rd_centre_open_prob(lv, lab)
         has = f.rd_centre.copy()
@@ -444,31 +445,31 @@ class VectorizedModel(CellTables):
         # entry per (sector, region, origin): mean rises with recent profitability there
         # (capacity-weighted margin of the cell's incumbents; of the (sector, region) if the cell is empty)
         lam = self.entry_means(q, self.firm_agents)
-        counts = self.rng["firm_entry"].poisson(lam)
+        counts = self.entry_counts(lam)
         self.out["entries"] = counts * self.entrant_weight[None, None, :]
         self.firm_agents += counts.ravel()
         self.firm_count += self.out["entries"].ravel()
         total = int(counts.sum())
         if total == 0:
             return
-        cells = np.repeat(np.arange(S * R * O), counts.ravel())
+        cells, uids, z_size, z_cap, u_pilot = self.entrant_draws(counts)
         es, er, eo = cells // (R * O), (cells // O) % R, cells % O
         slots = f.free_slots(total)
-        rng = self.rng["firm_entry_attrs"]
         sig = p.population.firm_size_sigma
-        size = self.entrant_size[es, eo] * np.exp(sig * rng.standard_normal(total) - sig**2 / 2)
+        size = self.entrant_size[es, eo] * np.exp(sig * z_size - sig**2 / 2)
         mlc = q.mean_log_cap
         b = p.behaviour.abatement
         f.alive[slots] = True
+        f.uid[slots] = uids
         f.origin[slots], f.region[slots], f.sector[slots] = eo, er, es
         f.weight[slots] = self.entrant_weight[eo]
         f.size[slots] = size
-        f.log_cap[slots] = mlc[es, eo] + p.population.capability_sigma * rng.standard_normal(total)
+        f.log_cap[slots] = mlc[es, eo] + p.population.capability_sigma * z_cap
         f.abatement[slots] = K.abatement_target(
             p.pollution[es], lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
         )
         f.automation[slots] = 0.0
-        f.pilot[slots] = rng.random(total) < p.pilot_share[er]
+        f.pilot[slots] = u_pilot < p.pilot_share[er]
         f.age[slots] = 0
         f.loss_streak[slots] = 0
         f.rd_centre[slots] = False
