@@ -1,5 +1,10 @@
 """Each mechanism's direction and size on a small model: the same state and the same
-random draws (a deep copy of the model), with one policy lever changed."""
+random draws (a deep copy of the model), with one policy lever changed.
+
+Each test's docstring says what would make it fail. A comparison with a side on which the
+mechanism cannot act by construction (weak enforcement when every plant starts within the
+emission limit) decides nothing, so the state is set up for the mechanism to act on both sides.
+"""
 
 from __future__ import annotations
 
@@ -31,28 +36,65 @@ def _polluting(m):
     return m.p.pollution == m.p.pollution.max()
 
 
-def test_enforcement_raises_compliance_cost_and_enforcement_exits(model):
-    iCN = model.iCN
-    low, high = copy.deepcopy(model), copy.deepcopy(model)
+def test_enforcement_shuts_more_breaching_plants_under_the_same_draws():
+    """Strict against weak enforcement in CN, on plants whose abatement is spread over [0, 1).
+
+    The model starts every plant at 95% of the emission limit, so under weak enforcement none
+    breaches and a comparison with it is decided before the model runs. Here the polluting
+    plants in CN get abatement levels spread evenly, so some breach under both enforcement
+    levels and some under neither; every inspected plant is fined (inspection rate 1) and half
+    of them are stopped, to have enough shutdowns to count.
+
+    Could fail if: enforcement does not enter the breach test (pollution x (1 - abatement) x
+    enforcement > limit) or the inspection probability; a compliant plant is fined or shut; a
+    plant shut under weak enforcement is not shut under strict (the two levels do not share
+    their draws); the shutdown share of breaching plants is not inspection rate x enforcement x
+    shutdown probability (within 4 binomial standard deviations); compliance costs of polluting
+    plants in CN do not rise with enforcement, or those of plants elsewhere change.
+    """
+    m = make_model("scale=0.01", "behaviour.abatement.inspection_rate=1.0", "behaviour.abatement.shutdown_prob=0.5")
+    iCN, b = m.iCN, m.p.behaviour.abatement
+    f = m.firms
+    target = f.alive & (f.region == iCN) & _polluting(m)[f.sector]
+    f.abatement[target] = np.random.default_rng(2017).random(int(target.sum()))
+    low, high = copy.deepcopy(m), copy.deepcopy(m)
     enf_low = low.policy_levels()["enforcement"].copy()
     enf_high = enf_low.copy()
     enf_high[iCN] = 1.0
-    lv_l, q_l, _ = _opening(low, enforcement=enf_low)
-    lv_h, q_h, _ = _opening(high, enforcement=enf_high)
-    pol_cn = _polluting(model)[q_l.s] & (q_l.r == iCN)
-    assert pol_cn.sum() > 10
-    cost_l, cost_h = low.out["cost_compliance"], high.out["cost_compliance"]
-    assert (cost_h[pol_cn] > cost_l[pol_cn]).all()
-    elsewhere = q_l.r != iCN
+    runs = {}
+    for name, mm, enf in (("low", low, enf_low), ("high", high, enf_high)):
+        lv, q, _ = _opening(mm, enforcement=enf)
+        cost = mm.out["cost_compliance"].copy()
+        mm.costs_and_profit(lv, q)
+        breach = m.p.pollution[q.s] * (1.0 - q.abatement) * enf[q.r] > b.emission_limit
+        p_shut = np.minimum(1.0, b.inspection_rate * enf[q.r]) * b.shutdown_prob
+        runs[name] = (q, cost, breach, q.shut.copy(), mm.out["fines"] > 0, p_shut)
+    (q, cost_l, breach_l, shut_l, fined_l, p_l), (_, cost_h, breach_h, shut_h, fined_h, p_h) = runs["low"], runs["high"]
+    pol_cn = target[q.ix]
+    # the population does what it is built for: breaches under both levels, and compliance too
+    assert 0 < breach_l.sum() < breach_h.sum() < pol_cn.sum(), (breach_l.sum(), breach_h.sum(), pol_cn.sum())
+    assert not (shut_l & ~breach_l).any() and not (shut_h & ~breach_h).any()
+    assert not (fined_l & ~breach_l).any() and not (fined_h & ~breach_h).any()
+    # same uniforms: every shutdown under weak enforcement is one under strict enforcement too
+    assert not (shut_l & ~shut_h).any()
+    assert 0 < shut_l.sum() < shut_h.sum(), (shut_l.sum(), shut_h.sum())
+    for shut, breach, p_shut in ((shut_l, breach_l, p_l), (shut_h, breach_h, p_h)):
+        expected = p_shut[breach].sum()
+        sd = np.sqrt((p_shut[breach] * (1 - p_shut[breach])).sum())
+        assert abs(shut.sum() - expected) < 4 * sd, (int(shut.sum()), expected, sd)
+    abated = pol_cn & (q.abatement < 1.0)
+    assert (cost_h[abated] > cost_l[abated]).all()
+    elsewhere = q.r != iCN
     assert np.array_equal(cost_h[elsewhere], cost_l[elsewhere])
-    low.costs_and_profit(lv_l, q_l)
-    high.costs_and_profit(lv_h, q_h)
-    # same uniforms: every shutdown under weak enforcement is also one under strict enforcement
-    assert q_h.shut.sum() > q_l.shut.sum()
-    assert (q_h.shut[pol_cn].sum()) == q_h.shut.sum()  # only polluting plants in CN breach
 
 
 def test_equal_treatment_draws_taiwanese_firms_to_the_mainland():
+    """The 31 measures' firm items (procurement access, MIC2025 eligibility) against none.
+
+    Could fail if: they do not raise Taiwanese firms' expected margin in CN, they change it in
+    TW, or the location choice does not follow the margin (with the same draws, no firm leaves
+    CN and at least one more picks it).
+    """
     # the sign of the mechanism, at the prior location-logit values: at the fitted ones
     # (firms' move_cost 9.5, beta_profit 2.9; docs/VALIDATION.md) relocation is practically off
     m = make_model("scale=0.005", "behaviour.firms.review_rate=1.0", "calibration=none")
@@ -73,6 +115,11 @@ def test_equal_treatment_draws_taiwanese_firms_to_the_mainland():
 
 
 def test_higher_mainland_pay_raises_outflow_and_retention_lowers_it(model):
+    """Outflow to CN with the same draws: mainland pay x 1.5, and retention utility 0.5 in TW.
+
+    Could fail if: pay does not enter the professionals' choice with a positive weight, or
+    Taiwan's retention terms do not enter the utility of working in TW.
+    """
     base, richer, retained = copy.deepcopy(model), copy.deepcopy(model), copy.deepcopy(model)
     outflow = {}
     for name, mm, extra in (
@@ -89,6 +136,12 @@ def test_higher_mainland_pay_raises_outflow_and_retention_lowers_it(model):
 
 
 def test_mic2025_subsidies_speed_up_capability_growth_of_eligible_firms_only(model):
+    """One quarter of capability growth with the MIC2025 subsidy rate at 0.3 against 0.
+
+    Could fail if: the subsidy does not raise the growth of every eligible firm (a MIC2025
+    priority sector, a site in a CN pilot city, mainland origin or equal treatment), or it
+    changes the growth of any other firm.
+    """
     off, on = copy.deepcopy(model), copy.deepcopy(model)
     grow = {}
     for name, mm, rate in (("off", off, 0.0), ("on", on, 0.3)):
@@ -104,6 +157,12 @@ def test_mic2025_subsidies_speed_up_capability_growth_of_eligible_firms_only(mod
 
 
 def test_tariffs_cut_profit_of_plants_in_the_mainland_only(model):
+    """The quarter's expected profit with a 25% tariff against none.
+
+    Could fail if: the tariff leaves the profit of some plant in CN unchanged (every sector
+    exports a share), or changes the profit of a plant elsewhere (it cuts the price CN plants
+    get on the world market, not the market shares, so plants elsewhere keep their revenue).
+    """
     free, tariff = copy.deepcopy(model), copy.deepcopy(model)
     _, q0, _ = _opening(free, tariff=0.0)
     _, q1, _ = _opening(tariff, tariff=0.25)
@@ -113,6 +172,11 @@ def test_tariffs_cut_profit_of_plants_in_the_mainland_only(model):
 
 
 def test_new_southbound_raises_taiwanese_margins_in_sea(model):
+    """Expected margins in SEA with the New Southbound policy fully on against off.
+
+    Could fail if: the access bonus and support do not raise every Taiwanese firm's margin in
+    SEA, or they raise a mainland firm's margin there (more Taiwanese competition can only lower it).
+    """
     off, on = copy.deepcopy(model), copy.deepcopy(model)
     lv0, q0, _ = _opening(off, nsp=0.0)
     lv1, q1, _ = _opening(on, nsp=1.0)
@@ -124,6 +188,11 @@ def test_new_southbound_raises_taiwanese_margins_in_sea(model):
 
 
 def test_rd_hub_incentive_opens_more_foreign_rd_centres():
+    """R&D-centre openings in one quarter with the hub's incentive at 3 log-odds against 0.
+
+    Could fail if: the incentive does not raise the odds of opening, or a firm that is not
+    foreign gets a centre.
+    """
     m = make_model("scale=0.02", "behaviour.rd_centres.review_rate=1.0")
     off, on = copy.deepcopy(m), copy.deepcopy(m)
     for mm, hub in ((off, 0.0), (on, 3.0)):
@@ -134,6 +203,11 @@ def test_rd_hub_incentive_opens_more_foreign_rd_centres():
 
 
 def test_firms_exit_after_the_configured_run_of_losses(model):
+    """Five firms make their ``loss_quarters``-th loss in a row; every other firm a profit.
+
+    Could fail if: a firm exits before its run of losses or stays after it, or the exits are
+    not counted at the firms' weight.
+    """
     m = copy.deepcopy(model)
     lv, q, lab = _opening(m)
     m.costs_and_profit(lv, q)

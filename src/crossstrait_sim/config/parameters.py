@@ -83,7 +83,6 @@ class Params:
     material_share: F64
     fixed_cost_rate: F64
     mic_priority: np.ndarray
-    five_plus_two: np.ndarray
     export_controlled: np.ndarray
     green_market: np.ndarray
     health_market: np.ndarray
@@ -102,7 +101,6 @@ class Params:
     stage_shares: F64  # stationary career-stage mix implied by promote_rate and retire_rate
     population: PopulationConfig
     hire_weight: F64  # (O, R)
-    stage_wage: F64
     behaviour: BehaviourConfig
     policy: PolicyConfig
     schedule: Schedule
@@ -304,7 +302,6 @@ def _sector_table(c: SimConfig) -> dict[str, Any]:
         "material_share": sec("material_share"),
         "fixed_cost_rate": sec("fixed_cost_rate"),
         "mic_priority": sec("mic2025_priority", bool),
-        "five_plus_two": sec("five_plus_two", bool),
         "export_controlled": sec("export_controlled", bool),
         "green_market": sec("green_market", bool),
         "health_market": sec("health_market", bool),
@@ -363,13 +360,10 @@ def _population(c: SimConfig, regions: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _behaviour(c: SimConfig, regions: tuple[str, ...]) -> dict[str, Any]:
-    """Behaviour settings, with the hiring matrix, stage wages and the stationary career-stage mix."""
+    """Behaviour settings, with the hiring matrix and the stationary career-stage mix."""
     b = c.behaviour
     pb = b.professionals
     hire_weight = _matrix("behaviour.professionals.hire_weight", pb.hire_weight, ORIGINS, regions)
-    stage_wage = np.asarray(pb.stage_wage, dtype=float)
-    if stage_wage.shape != (3,) or np.any(stage_wage <= 0):
-        raise ConfigError(f"behaviour.professionals.stage_wage={list(pb.stage_wage)}: must be 3 positive multipliers")
     # career stages: the stationary mix of the promotion and retirement rates (each stage's
     # inflow equals its outflow: early and mid last 1 / promote_rate, senior 1 / retire_rate)
     if pb.promote_rate <= 0 or pb.retire_rate <= 0:
@@ -379,7 +373,7 @@ def _behaviour(c: SimConfig, regions: tuple[str, ...]) -> dict[str, Any]:
         )
     stage_shares = np.array([1 / pb.promote_rate, 1 / pb.promote_rate, 1 / pb.retire_rate])
     stage_shares /= stage_shares.sum()
-    return {"hire_weight": hire_weight, "stage_wage": stage_wage, "stage_shares": stage_shares, "behaviour": b}
+    return {"hire_weight": hire_weight, "stage_shares": stage_shares, "behaviour": b}
 
 
 # ----------------------------------------------------------------------------

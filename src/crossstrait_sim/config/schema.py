@@ -386,7 +386,6 @@ class PolicyConfig:
 class SectorConfig:
     """One row of the sector table (``conf/sectors/default.yaml``); rows may cite their own sources."""
 
-    label: str = param(unit="-", source="-", meaning="plot and table label")
     demand_usd_bn: float = param(
         unit="USD bn per quarter",
         source="assumed",
@@ -455,7 +454,6 @@ class SectorConfig:
         plausible=(0.1, 0.3),
     )
     mic2025_priority: bool = param(unit="bool", source="paper §貳", meaning="MIC2025 priority sector")
-    five_plus_two: bool = param(unit="bool", source="paper §伍", meaning="Taiwan 5+2 innovative industry")
     export_controlled: bool = param(
         unit="bool",
         source="-",
@@ -495,7 +493,6 @@ class SectorConfig:
 class RegionConfig:
     """One row of the region table (``conf/regions/default.yaml``); rows may cite their own sources."""
 
-    label: str = param(unit="-", source="-", meaning="plot and table label")
     firms_allowed: bool = param(unit="bool", source="-", meaning="firms may locate here")
     wage_usd_k: float = param(
         unit="USD thousand per person-year",
@@ -976,12 +973,6 @@ class ProfessionalBehaviour:
         meaning="retirement of senior professionals",
         valid=SHARE,
         plausible=(0.02, 0.04),
-    )
-    stage_wage: list[float] = param(
-        unit="multipliers",
-        source="assumed",
-        meaning="wage by career stage (early, mid, senior)",
-        plausible_factor=(0.85, 1.15),
     )
 
 

@@ -375,15 +375,14 @@ class ProfessionalAgent(mesa.Agent):
         sector: sector of skill.
         region: region of work.
         stage: career stage, 0 early, 1 mid, 2 senior.
-        left_tw: quarter index at which the current spell outside Taiwan began.
     """
 
     model: MesaModel
 
-    def __init__(self, model: MesaModel, slot: int, sector: int, region: int, stage: int, left_tw: int) -> None:
+    def __init__(self, model: MesaModel, slot: int, sector: int, region: int, stage: int) -> None:
         super().__init__(model)
         self.slot = int(slot)
-        self.sector, self.region, self.stage, self.left_tw = int(sector), int(region), int(stage), int(left_tw)
+        self.sector, self.region, self.stage = int(sector), int(region), int(stage)
         self.history: list[tuple[int, str, object]] = []
         model.prof_slots[self.slot] = self
 
@@ -394,11 +393,7 @@ class ProfessionalAgent(mesa.Agent):
 
     def state(self) -> dict[str, object]:
         """The agent's state, for inspection (``MesaModel.follow``)."""
-        return {"sector": self.sector, "region": self.region, "stage": self.stage, "left_tw": self.left_tw}
-
-    def time_abroad(self) -> int:
-        """Quarters worked outside Taiwan in the current spell."""
-        return self.model.t - self.left_tw if self.region != self.model.iTW else 0
+        return {"sector": self.sector, "region": self.region, "stage": self.stage}
 
     def review_workplace(self, u: np.ndarray, cdf: np.ndarray) -> None:
         """Review where to work (MODEL_BRIEF "One step" 7).
@@ -426,8 +421,6 @@ class ProfessionalAgent(mesa.Agent):
             return
         self.note("migration", new_r)
         m.moves.append((self.sector, old_r, new_r))
-        if old_r == m.iTW:
-            self.left_tw = m.t
 
     def advance_career(self, u: np.ndarray) -> None:
         """Retire (seniors) or be promoted (others) at constant rates (MODEL_BRIEF "Suggested forms").

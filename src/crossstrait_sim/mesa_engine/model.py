@@ -341,9 +341,7 @@ class MesaModel(mesa.Model, CellTables):
             sector = K.choose_grouped(
                 p.prof_share[None, :], np.zeros(n_new, dtype=np.intp), self.streams["prof_entry_attrs"].random(n_new)
             )
-            new = ProfessionalAgent.create_agents(
-                self, n_new, slot=slots, sector=sector, region=self.iTW, stage=0, left_tw=0
-            )
+            new = ProfessionalAgent.create_agents(self, n_new, slot=slots, sector=sector, region=self.iTW, stage=0)
             for a in new:
                 a.note("prof_entry", a.sector)
         count = np.bincount(

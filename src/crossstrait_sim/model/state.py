@@ -76,11 +76,6 @@ class Professionals(AgentArrays):
     sector: np.ndarray = _f(np.int8, "sector of skill")
     region: np.ndarray = _f(np.int8, "region of work")
     stage: np.ndarray = _f(np.int8, "career stage: 0 early, 1 mid, 2 senior")
-    left_tw: np.ndarray = _f(np.int32, "quarter index at which the current spell outside Taiwan began")
-
-    def time_abroad(self, t: int, home: int) -> np.ndarray:
-        """Quarters each professional has worked outside Taiwan (region index ``home``) by quarter ``t``."""
-        return np.where(self.region != home, t - self.left_tw, 0)
 
 
 def declared_state(cls: type[AgentArrays]) -> tuple[str, ...]:

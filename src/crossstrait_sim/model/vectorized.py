@@ -130,7 +130,9 @@ class VectorizedModel(CellTables):
         pr.region[sl] = np.concatenate(regions)
         pr.sector[sl] = np.concatenate(sectors)
         pr.stage[sl] = K.choose(np.broadcast_to(p.stage_shares, (n, 3)), rng.random(n))
-        pr.left_tw[sl] = np.where(pr.region[sl] != self.iTW, -rng.integers(0, 40, n), 0)
+        # this draw set a state no phase read (left_tw, removed); it stays so that the stream's later
+        # draws (steady_state's stage assignment) and so the results are unchanged
+        rng.integers(0, 40, n)
         self.prof_agents0 = n
         return pr
 
@@ -506,7 +508,6 @@ class VectorizedModel(CellTables):
         count = self.talent_count
         count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
         count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
-        pr.left_tw[k[out_m]] = self.t
         self.taiwan_response(lv, lab)
         # demography: seniors retire, others are promoted (one uniform, disjoint groups)
         cand, ud = hit[uh >= h], uh[uh >= h] - h
@@ -529,7 +530,6 @@ class VectorizedModel(CellTables):
             )
             pr.region[slots] = self.iTW
             pr.stage[slots] = 0
-            pr.left_tw[slots] = 0
             self.log("prof_entry", slots, pr.sector[slots])
             count[:, self.iTW] += np.bincount(pr.sector[slots], minlength=S)
         self.talent = count * wgt

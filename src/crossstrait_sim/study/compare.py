@@ -50,11 +50,25 @@ REQUIRED_COLUMNS = ("quarter", "scenario", "seed", "indicator", "sector", "regio
 UNREADABLE = "unreadable results.parquet"  # status of a complete run whose table cannot be read
 
 
+NEGLIGIBLE_AGENTS = 3
+"""A difference in a count of agents smaller than this many agents' weight is no effect in practice.
+
+At scale ``s`` one agent stands for about ``1 / s`` firms or persons (100 at the default 0.01), so a
+run's count moves in steps of that size; a mean paired difference of a few steps is a handful of
+agents choosing otherwise in some seeds, not a policy effect."""
+
+LOG_GAP_NEGLIGIBLE = 0.01
+"""A difference in a log capability gap below this is no effect in practice (why: ``_GAP_WHY``)."""
+
+
 @dataclass(frozen=True)
 class KeyIndicator:
     """A key indicator: a selection of the long results table, with a title and a unit.
 
     A dimension given as ``"*"`` is summed over its categories (e.g. firms over sectors).
+    ``negligible`` is the largest difference that is no effect in practice, in the indicator's
+    unit, and ``negligible_why`` its reason; ``None`` for a count of agents (firms, persons,
+    centres), for which it is :data:`NEGLIGIBLE_AGENTS` agents' weight at the run's scale.
     """
 
     name: str
@@ -65,7 +79,27 @@ class KeyIndicator:
     origin: str = "all"
     unit: str = ""
     fmt: str = ",.0f"
+    negligible: float | None = None
+    negligible_why: str = ""
 
+    def threshold(self, scale: float) -> float:
+        """The largest difference that is no effect in practice, for runs at ``scale`` agents per real unit."""
+        return NEGLIGIBLE_AGENTS / scale if self.negligible is None else self.negligible
+
+    def threshold_reason(self, scale: float) -> str:
+        """Why :meth:`threshold` is what it is."""
+        if self.negligible is not None:
+            return self.negligible_why
+        return (
+            f"{NEGLIGIBLE_AGENTS} agents' weight: at scale {scale:g} one agent stands for about "
+            f"{1 / scale:,.0f} {self.unit}"
+        )
+
+
+_GAP_WHY = (
+    "the tolerance within which issue 9, point 9, counts a log gap as converged across scales: "
+    "a smaller difference is within what the choice of scale alone moves"
+)
 
 KEY_INDICATORS: tuple[KeyIndicator, ...] = (
     KeyIndicator("talent_in_cn", "Taiwanese professionals in the mainland", "talent_in_cn", unit="persons"),
@@ -76,6 +110,8 @@ KEY_INDICATORS: tuple[KeyIndicator, ...] = (
         sector="semiconductors",
         unit="log points",
         fmt=".3f",
+        negligible=LOG_GAP_NEGLIGIBLE,
+        negligible_why=_GAP_WHY,
     ),
     KeyIndicator(
         "capability_gap_smart_mfg",
@@ -84,6 +120,8 @@ KEY_INDICATORS: tuple[KeyIndicator, ...] = (
         sector="smart_mfg",
         unit="log points",
         fmt=".3f",
+        negligible=LOG_GAP_NEGLIGIBLE,
+        negligible_why=_GAP_WHY,
     ),
     KeyIndicator(
         "tw_firms_in_cn", "Taiwanese firms in the mainland", "firms", sector="*", region="CN", origin="TW", unit="firms"
