@@ -44,7 +44,7 @@ def test_state_invariants_every_quarter(scenario):
 def test_table_values_are_finite_non_negative_and_shares_bounded():
     df = run(["scenario=history", "seed=4", "scale=0.004"]).table
     assert np.isfinite(df.value).all()
-    signed = {"capability_gap"}
+    signed = {"capability_gap", "capability_gap_location", "capability"}  # log points: either sign
     for name, ind in BY_NAME.items():
         v = df.loc[df.indicator == name, "value"]
         if name not in signed and name != "tw_retention_utility":

@@ -224,3 +224,61 @@ def test_firms_exit_after_the_configured_run_of_losses(model):
     assert (~m.firms.alive[gone] | (m.firms.age[gone] == 0)).all()
     assert m.firms.alive[q.ix[5:]].all() and (m.firms.age[q.ix[5:]] > 0).all()
     assert m.out["exits_loss"].sum() == pytest.approx(q.w[:5].sum())
+
+
+def _capability_growth(m, **levels):
+    lv, q, lab = _opening(m, **levels)
+    before = m.firms.log_cap[q.ix].copy()
+    m.costs_and_profit(lv, q)
+    m.investment(lv, lab, q)
+    return q, lab, m.firms.log_cap[q.ix] - before
+
+
+def test_taiwanese_staff_carry_knowhow_into_mainland_firms(model):
+    """Issue 9, point 1: a non-Taiwanese firm's capability growth rises with the Taiwanese it employs.
+
+    Same state and draws, know-how premium off and on. Could fail if the Taiwanese share of the
+    cells' staff were zero, if the lead were not positive, or if the gain reached Taiwanese firms.
+    """
+    off, on = copy.deepcopy(model), copy.deepcopy(model)
+    off.p.behaviour.capability.knowhow_premium = 0.0
+    q, lab, g_off = _capability_growth(off)
+    _, _, g_on = _capability_growth(on)
+    share = lab.tw_share[q.s, q.r, q.o]
+    hires = (q.o != TW_O) & (share > 0)
+    assert hires.sum() > 10
+    assert (g_on[hires] > g_off[hires]).all()
+    assert np.array_equal(g_on[q.o == TW_O], g_off[q.o == TW_O])  # their own know-how is in their capability
+    # diminishing returns: the gain per unit of share falls as the share rises
+    gain = on.knowhow(q, lab)
+    cells = (gain > 0) & (lab.tw_share > 0)
+    per_share = gain[cells] / lab.tw_share[cells]
+    order = np.argsort(lab.tw_share[cells])
+    assert per_share[order][0] >= per_share[order][-1]
+
+
+def test_31_measures_hiring_access_raises_mainland_firms_knowhow(model):
+    """More hiring of Taiwanese by mainland firms (the 31 measures' job access) raises their know-how gain."""
+    base, m31 = copy.deepcopy(model), copy.deepcopy(model)
+    q0, lab0, _ = _capability_growth(base, m31=0.0)
+    q1, lab1, _ = _capability_growth(m31, m31=1.0)
+    g0, g1 = base.knowhow(q0, lab0), m31.knowhow(q1, lab1)
+    assert g1[:, model.iCN, CN_O].sum() > g0[:, model.iCN, CN_O].sum() > 0
+
+
+def test_rd_centres_spill_over_to_taiwanese_firms_in_taiwan_only(model):
+    """Issue 9, point 2: more foreign R&D centres in a sector raise Taiwanese firms' growth in Taiwan there.
+
+    Could fail if centres did not enter the spillover, or if it reached firms outside Taiwan or of
+    another origin.
+    """
+    _, q, _ = _opening(copy.deepcopy(model))
+    no_change = model.spillover(q)
+    assert np.allclose(no_change, 0.0)  # at the start, centres equal their 2010 count
+    q.rd_centre = q.rd_centre | (q.o == FOREIGN_O)  # every foreign firm opens one
+    more = model.spillover(q)
+    tw_tw = more[:, model.iTW, TW_O]
+    assert (tw_tw > 0).any()
+    mask = np.ones_like(more, dtype=bool)
+    mask[:, model.iTW, TW_O] = False
+    assert np.array_equal(more[mask], np.zeros(mask.sum()))

@@ -110,12 +110,25 @@ def _trends(c: SimConfig, regions: tuple[str, ...], sectors: tuple[str, ...], tq
         g = np.array([getattr(c.regions[r], attr) for r in regions])
         return (1.0 + g)[None, :] ** tq[:, None]
 
+    def converging(attr: str) -> np.ndarray:
+        """exp(log-growth to t): Taiwan's rate plus the region's excess over it, decaying at cost_convergence.
+
+        log X_r(t) / X_r(0) = g_TW t + (g_r - g_TW) (1 - exp(-k_r t)) / k_r   (k_r = 0: constant growth).
+        """
+        g = np.log1p(np.array([getattr(c.regions[r], attr) for r in regions]))
+        g_tw = g[regions.index("TW")]
+        k = np.array([c.regions[r].cost_convergence for r in regions])
+        t = tq[:, None].astype(float)
+        safe = np.where(k > 0, k, 1.0)
+        excess = np.where(k > 0, (1.0 - np.exp(-safe[None, :] * t)) / safe[None, :], t)
+        return np.exp(g_tw * t + (g - g_tw)[None, :] * excess)
+
     dg = np.array([c.sectors[s].demand_growth for s in sectors])
     d0 = np.array([c.sectors[s].demand_usd_bn for s in sectors]) * 1000.0
     fixed0 = np.array([c.regions[r].fixed_cost_index for r in regions])
     return {
-        "wage_factor": growth("wage_growth"),
-        "fixed_factor": fixed0[None, :] * growth("fixed_cost_growth"),
+        "wage_factor": converging("wage_growth"),
+        "fixed_factor": fixed0[None, :] * converging("fixed_cost_growth"),
         "supply_factor": growth("local_supply_growth"),
         "demand": d0[None, :] * (1.0 + dg)[None, :] ** tq[:, None],
     }

@@ -518,6 +518,16 @@ class RegionConfig:
         valid=GROWTH,
         plausible=(0.0, 0.03),
     )
+    cost_convergence: float = param(
+        unit="share per quarter",
+        source="assumed",
+        meaning=(
+            "decay rate of the region's excess growth of base wage and fixed costs over Taiwan's: "
+            "growth g_r(t) = g_TW + (g_r - g_TW) exp(-rate t), so the cost push converges"
+        ),
+        valid=SHARE,
+        plausible=(0.0, 0.25),
+    )
     local_supply_growth: float = param(
         unit="share per quarter",
         source="assumed",
@@ -662,6 +672,16 @@ class MarketConfig:
 
 @dataclass
 class FirmBehaviour:
+    staff_productivity_growth: float = param(
+        unit="share per quarter",
+        source=(
+            "assumed (labour-augmenting technical change; Taiwan's manufacturing labour productivity "
+            "grew about 3% a year in the 2010s)"
+        ),
+        meaning="decline of skilled staff needed per unit capacity",
+        valid=GROWTH,
+        plausible=(0.0, 0.01),
+    )
     review_rate: float = param(
         unit="share per quarter",
         source="assumed (a location review every 5 years)",
@@ -787,6 +807,33 @@ class CapabilityConfig:
         meaning="effect of the skilled-staff fill rate on capability growth",
         valid=NONNEG,
         plausible=(0.5, 1.5),
+    )
+    knowhow_premium: float = param(
+        unit="know-how weight per log point of Taiwan's capability lead",
+        source="assumed (the paper's worry: Taiwanese talent carries know-how into mainland firms, §貳.三, §伍)",
+        meaning=(
+            "extra weight of a Taiwanese professional in the capability growth of a non-Taiwanese firm, "
+            "per log point by which Taiwanese firms lead the sector"
+        ),
+        valid=NONNEG,
+        plausible=(0.0, 20.0),
+    )
+    knowhow_half: float = param(
+        unit="share of the firm's skilled staff",
+        source="assumed (diminishing returns)",
+        meaning="Taiwanese share of a firm's skilled staff at which half of the know-how gain is reached",
+        valid=Bounds(1e-6, 1.0, "a share above 0"),
+        plausible=(0.01, 0.2),
+    )
+    spillover: float = param(
+        unit="log points per quarter per log change of centres",
+        source="assumed (FDI R&D spillovers to local firms; no Taiwan estimate in inputs/mechanism_parameters.csv)",
+        meaning=(
+            "extra capability growth of Taiwanese firms in Taiwan per log rise of foreign R&D centres in "
+            "their sector since 2010 (the R&D hub's channel)"
+        ),
+        valid=NONNEG,
+        plausible=(0.0, 0.01),
     )
 
 
@@ -915,6 +962,13 @@ class RdCentreConfig:
 
 @dataclass
 class ProfessionalBehaviour:
+    entry_growth: float = param(
+        unit="share per quarter",
+        source="assumed (Taiwan's graduates and skilled workforce grew through the 2010s)",
+        meaning="growth of the number of new professionals entering in Taiwan (skilled supply)",
+        valid=GROWTH,
+        plausible=(0.0, 0.006),
+    )
     review_rate: float = param(
         unit="share per quarter",
         source="assumed",

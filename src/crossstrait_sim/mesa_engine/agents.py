@@ -221,17 +221,19 @@ class FirmAgent(mesa.Agent):
     # ----------------------------------------------------------- 4. investment
     def invest(self, tables: tuple[np.ndarray, ...], frontier: np.ndarray) -> None:
         """MODEL_BRIEF "One step" 4 (Investment), in order: R&D, abatement, automation, capacity."""
-        self.do_rd(tables[0], tables[1], frontier)
+        self.do_rd(tables[0], tables[1], frontier, tables[4])
         self.adjust_abatement(tables[2])
         self.automate(tables[3])
         self.adjust_capacity()
         self.age += 1
 
-    def do_rd(self, fill: np.ndarray, cut: np.ndarray, frontier: np.ndarray) -> None:
-        """R&D raises capability (MODEL_BRIEF "Suggested forms", capability; "Shocks").
+    def do_rd(self, fill: np.ndarray, cut: np.ndarray, frontier: np.ndarray, spill: np.ndarray) -> None:
+        """R&D raises capability (MODEL_BRIEF "Suggested forms", capability; "Shocks"; issue 9).
 
-        Growth theta x (R&D x (1 + subsidy) / size)^alpha x talent fill, plus catch-up toward the
-        sector frontier; export controls cut the growth of CN firms in controlled sectors.
+        Growth theta x (R&D x (1 + subsidy) / size)^alpha x skill, where skill is the talent fill
+        times the know-how gain of the cell's Taiwanese staff, plus catch-up toward the sector
+        frontier and the R&D-centre spillover; export controls cut the growth of CN firms in
+        controlled sectors.
         """
         cb, c = self.model.p.behaviour.capability, self.cell(self.q_region)
         x = self.rd * (1.0 + self.econ["sub_rate"]) / self.q_size
@@ -244,6 +246,7 @@ class FirmAgent(mesa.Agent):
             cb.talent_weight,
             cb.catch_up,
             cut[c],
+            spill[c],
         )
 
     def adjust_abatement(self, target: np.ndarray) -> None:

@@ -74,6 +74,7 @@ class MesaModel(mesa.Model, CellTables):
             "tight0",
             "fill0",
             "supply_tw0",
+            "centres0",
             "entrant_size",
             "entrant_weight",
             "prof_weight",
@@ -237,7 +238,7 @@ class MesaModel(mesa.Model, CellTables):
     def investment(self, lab: Labour) -> None:
         """Firms invest in R&D, abatement, automation and capacity; Taiwanese expansion abroad is outward investment."""
         frontier = self.capability_frontier(self.q)
-        self.firms.shuffle_do("invest", self.investment_tables(self.lv, lab), frontier)
+        self.firms.shuffle_do("invest", self.investment_tables(self.lv, lab, self.q), frontier)
         self.out["outward"] = K.group_sum(self.q.r, self.gather(self.cohort, "expansion_investment"), self.R)
 
     # 5. location review ----------------------------------------------------
@@ -318,7 +319,6 @@ class MesaModel(mesa.Model, CellTables):
     def professionals(self, lab: Labour) -> None:
         """Professionals review where to work; Taiwan's response rule; careers; new professionals."""
         p, S, R, wgt = self.p, self.S, self.R, self.prof_weight
-        b = p.behaviour.professionals
         cdf = np.cumsum(self.prof_choice_probabilities(self.lv, lab).reshape(S * R, R), axis=-1)
         u = self.streams["prof_choice"].random(len(self.prof_slots), dtype=np.float32)
         self.moves: list[tuple[int, int, int]] = []
@@ -333,7 +333,7 @@ class MesaModel(mesa.Model, CellTables):
         self.taiwan_response(self.lv, lab)
         self.retired: list[tuple[int, int]] = []
         self.professionals_set.shuffle_do("advance_career", u)
-        n_new = int(self.streams["prof_entry"].poisson(b.entry_rate * self.prof_agents0))
+        n_new = int(self.streams["prof_entry"].poisson(self.prof_entry_mean()))
         self.out["prof_retire"] = len(self.retired) * wgt
         self.out["prof_entry"] = n_new * wgt
         if n_new:

@@ -103,14 +103,16 @@ def capability_growth(
     talent_weight: float,
     catch_up: float,
     cut: np.ndarray,
+    spill: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Growth of log capability in a quarter.
 
-    theta x (R&D / size)^alpha x fill^talent_weight + catch_up x (frontier - log cap),
-    the whole scaled by (1 - cut) for firms under export controls.
+    theta x (R&D / size)^alpha x skill^talent_weight + catch_up x (frontier - log cap) + spill,
+    the whole scaled by (1 - cut) for firms under export controls. ``skill`` is the talent fill
+    times the know-how gain of the Taiwanese staff; ``spill`` the R&D-centre spillover.
     """
     own = theta * np.power(np.maximum(rd_intensity, 0.0), alpha) * np.power(fill, talent_weight)
-    return (own + catch_up * np.maximum(gap, 0.0)) * (1.0 - cut)
+    return (own + catch_up * np.maximum(gap, 0.0) + spill) * (1.0 - cut)
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:

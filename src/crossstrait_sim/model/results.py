@@ -63,6 +63,30 @@ INDICATORS: tuple[Indicator, ...] = (
         "ratio",
         "capacity-weighted mean log capability, TW-origin minus CN-origin firms",
     ),
+    Indicator(
+        "capability_gap_location",
+        ("sector",),
+        "log points",
+        "ratio",
+        "capacity-weighted mean log capability, firms located in TW minus firms located in CN (any origin)",
+    ),
+    Indicator(
+        "capability",
+        ("sector", "region", "origin"),
+        "log points",
+        "ratio",
+        "capacity-weighted mean log capability of the firms in the cell (no firm: the sector x origin mean)",
+    ),
+    Indicator(
+        "tw_talent_in_cn_firms",
+        ("sector",),
+        "persons",
+        "stock",
+        "Taiwanese professionals employed by mainland-origin firms (any location)",
+    ),
+    Indicator(
+        "wage", ("region",), "USD per person-year", "ratio", "skilled pay by region (demand-weighted over sectors)"
+    ),
     Indicator("market_share", ("sector", "origin"), "share", "ratio", "revenue share by firm origin"),
     Indicator("rd_centres_tw", (), "centres", "stock", "foreign firms' R&D centres in Taiwan"),
     Indicator(
@@ -128,6 +152,17 @@ class Recorder:
         mlc = q.mean_log_cap
         present = np.isfinite(mlc) & (q.cap_so > 0)
         d["capability_gap"][t] = np.where(present[:, TW_O] & present[:, CN_O], mlc[:, TW_O] - mlc[:, CN_O], 0.0)
+        wsz = q.w * q.size
+        cap3 = K.group_sum(q.cell, wsz, S * R * O).reshape(S, R, O)
+        lc3 = K.group_sum(q.cell, wsz * q.log_cap, S * R * O).reshape(S, R, O)
+        # a cell without firms: the sector x origin mean, the capability an entrant there starts from
+        d["capability"][t] = np.where(cap3 > 0, lc3 / np.where(cap3 > 0, cap3, 1.0), mlc[:, None, :])
+        cap2, lc2 = cap3.sum(axis=2), lc3.sum(axis=2)
+        has = (cap2[:, m.iTW] > 0) & (cap2[:, m.iCN] > 0)
+        mean2 = lc2 / np.where(cap2 > 0, cap2, 1.0)
+        d["capability_gap_location"][t] = np.where(has, mean2[:, m.iTW] - mean2[:, m.iCN], 0.0)
+        d["tw_talent_in_cn_firms"][t] = out["tw_staff"][:, :, CN_O].sum(axis=1)
+        d["wage"][t] = out["wage"]
         rev = K.group_sum(q.s * O + q.o, q.w * q.revenue, S * O).reshape(S, O)
         tot = rev.sum(axis=1, keepdims=True)
         d["market_share"][t] = rev / np.where(tot > 0, tot, 1.0)

@@ -29,6 +29,8 @@ class Labour:
     employment: np.ndarray  # employment chance of a Taiwanese professional
     fill: np.ndarray  # skilled supply / demand relative to the start, capped at 1
     supply_tw: np.ndarray  # Taiwanese professionals (persons)
+    tw_share: np.ndarray | None = None  # (S, R, O) Taiwanese share of each cell's skilled staff
+    tw_staff: np.ndarray | None = None  # (S, R, O) Taiwanese professionals employed by each cell (persons)
 
 
 @dataclass
@@ -145,20 +147,40 @@ class CellTables:
 
     t: int
 
+    def staff_per_capacity(self) -> np.ndarray:
+        """Skilled staff per unit capacity by sector (S,): talent intensity less labour-augmenting technical change."""
+        g = self.p.behaviour.firms.staff_productivity_growth
+        return self.p.talent_intensity * (1.0 + g) ** (-self.t)
+
     def _labour_demand(self, q: Quarter, m31: float) -> tuple[np.ndarray, np.ndarray]:
-        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese."""
+        """Skilled-labour demand by (S, R): all skilled staff, and the part hired among Taiwanese.
+
+        Also keeps the cells' demand (S, R, O) and its Taiwanese part in ``self.need3``, ``self.need3_tw``.
+        """
         p = self.p
         S, R, O = self.S, self.R, self.O
         cell3 = (q.s * R + q.r) * O + q.o
-        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * p.talent_intensity[:, None, None]
+        need = K.group_sum(cell3, q.w * q.size, S * R * O).reshape(S, R, O) * self.staff_per_capacity()[:, None, None]
         hire = np.broadcast_to(p.hire_weight.T, (S, R, O)).copy()  # Taiwanese share of hires by origin x region
         hire[:, self.iCN, CN_O] *= 1.0 + m31 * p.policy.measures31.job_access
         # staff of foreign R&D centres in Taiwan, Taiwanese by assumption
         centres = K.group_sum(q.s, q.w * q.rd_centre, S) * p.behaviour.rd_centres.staff
         d_all, d_tw = need.sum(axis=2), (need * hire).sum(axis=2)
+        self.need3, self.need3_tw = need, need * hire
         d_all[:, self.iTW] += centres
         d_tw[:, self.iTW] += centres
         return d_all, d_tw
+
+    def taiwanese_staff(self, d_tw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Taiwanese professionals employed by each cell (S, R, O) and their share of its skilled staff.
+
+        The Taiwanese working in (sector, region) are spread over the origins in proportion to
+        each origin's hiring of Taiwanese (foreign R&D centres' staff in Taiwan are left out).
+        """
+        share_of_tw = self.need3_tw / np.where(d_tw > 0, d_tw, 1.0)[:, :, None]
+        staff = self.talent[:, :, None] * share_of_tw
+        tw_share = np.minimum(1.0, staff / np.where(self.need3 > 0, self.need3, 1.0))
+        return staff, np.where(self.need3 > 0, tw_share, 0.0)
 
     def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
         """Pay of a Taiwanese professional by (S, R).
@@ -207,7 +229,19 @@ class CellTables:
         emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
         fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
         fill = np.minimum(1.0, fill_now / self.fill0)
-        return Labour(wage=wage, prof_wage=self.prof_wage(wage, t), employment=emp, fill=fill, supply_tw=s_tw)
+        tw_staff, tw_share = self.taiwanese_staff(d_tw)
+        # skilled pay by region, USD per person-year: the sectors' wages weighted by their skilled demand
+        self.out["wage"] = (wage * d_all).sum(axis=0) / np.maximum(d_all.sum(axis=0), 1e-300) * 4e6
+        self.out["tw_staff"] = tw_staff
+        return Labour(
+            wage=wage,
+            prof_wage=self.prof_wage(wage, t),
+            employment=emp,
+            fill=fill,
+            supply_tw=s_tw,
+            tw_share=tw_share,
+            tw_staff=tw_staff,
+        )
 
     def cost_tables(self, lv: dict, lab: Labour) -> Market:
         """Cell tables of the quarter; demand per unit attraction is filled in by ``market``."""
@@ -228,7 +262,7 @@ class CellTables:
         var = cells(
             p.material_share[:, None, None] + lv["carbon_price"] * p.carbon_intensity[:, None, None] / 1e6 * is_cn
         )
-        wage = cells((p.talent_intensity[:, None] * lab.wage)[:, :, None])
+        wage = cells((self.staff_per_capacity()[:, None] * lab.wage)[:, :, None])
         rd = cells(p.rd_intensity[:, None, None])
         nsp = cells(p.policy.tw_new_southbound.invest_subsidy * lv["nsp"] * tw_sea)
         return Market(
@@ -295,16 +329,49 @@ class CellTables:
         q.mean_log_cap, q.cap_so = np.where(present, mean_lc, absent), cnt.reshape(S, O)  # for entrants and record
         return frontier
 
-    def investment_tables(self, lv: dict, lab: Labour) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def knowhow(self, q: Quarter, lab: Labour) -> np.ndarray:
+        """Know-how gain of each cell's skilled staff (S, R, O), from the Taiwanese it employs.
+
+        A Taiwanese professional carries extra know-how into a non-Taiwanese firm in proportion to
+        Taiwanese firms' capability lead in the sector (capacity-weighted mean log capability,
+        TW-origin minus CN-origin, at least 0), with diminishing returns in the Taiwanese share of
+        the firm's staff: premium x lead x share / (share + half).
+        """
+        cb = self.p.behaviour.capability
+        mlc = q.mean_log_cap
+        lead = np.maximum(0.0, mlc[:, TW_O] - mlc[:, CN_O])
+        share = lab.tw_share
+        gain = cb.knowhow_premium * lead[:, None, None] * share / (share + cb.knowhow_half)
+        gain[:, :, TW_O] = 0.0  # Taiwanese firms' own know-how is already in their capability
+        return gain
+
+    def rd_centres_by_sector(self, q: Quarter) -> np.ndarray:
+        """Foreign R&D centres in Taiwan by sector (real centres), from the quarter's opening state."""
+        return K.group_sum(q.s, q.w * q.rd_centre, self.S)
+
+    def spillover(self, q: Quarter) -> np.ndarray:
+        """Extra capability growth of Taiwanese firms in Taiwan (S, R, O) from foreign R&D centres in their sector.
+
+        spillover x log((centres + 1) / (centres at the start + 1)) by sector (one real centre added to
+        both so a sector without centres is defined); zero for other cells.
+        """
+        c = self.rd_centres_by_sector(q)
+        gain = np.zeros((self.S, self.R, self.O))
+        gain[:, self.iTW, TW_O] = self.p.behaviour.capability.spillover * np.log((c + 1.0) / (self.centres0 + 1.0))
+        return gain
+
+    def investment_tables(
+        self, lv: dict, lab: Labour, q: Quarter
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Investment cell tables (sector, region, origin), raveled.
 
-        Talent fill, export-control cut of capability growth, abatement target, fixed-cost
-        pressure toward automation.
+        Skilled-staff factor (fill x (1 + know-how)), export-control cut of capability growth,
+        abatement target, fixed-cost pressure toward automation, spillover growth.
         """
         p, t, bh = self.p, self.t, self.p.behaviour
         S, R, O = self.S, self.R, self.O
         shape = (S, R, O)
-        fill_c = np.broadcast_to(lab.fill[:, :, None], shape).ravel()
+        fill_c = (lab.fill[:, :, None] * (1.0 + self.knowhow(q, lab))).ravel()
         cut_c = np.broadcast_to(
             lv["export_cut"] * p.export_controlled[:, None, None] * (np.arange(O) == CN_O)[None, None, :], shape
         ).ravel()
@@ -320,7 +387,12 @@ class CellTables:
         ).ravel()
         ff = p.schedule.fixed_factor
         pressure_c = np.broadcast_to(np.maximum(0.0, ff[t] / ff[0] - 1.0)[None, :, None], shape).ravel()
-        return fill_c, cut_c, target_c, pressure_c
+        return fill_c, cut_c, target_c, pressure_c, self.spillover(q).ravel()
+
+    def prof_entry_mean(self) -> float:
+        """Mean number of new professional agents this quarter: the 2010 rate, growing at ``entry_growth``."""
+        b = self.p.behaviour.professionals
+        return b.entry_rate * self.prof_agents0 * (1.0 + b.entry_growth) ** self.t
 
     def rd_centre_open_prob(self, lv: dict, lab: Labour) -> float:
         """Quarterly chance that a foreign firm without one opens an R&D centre in Taiwan.

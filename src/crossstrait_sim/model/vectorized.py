@@ -61,6 +61,8 @@ class VectorizedModel(CellTables):
         self.firm_agents, self.firm_count = self.count_firms()  # by cell, updated incrementally
         self.talent_count = self.count_professionals()  # agents by (S, R), updated incrementally
         self.talent = self.talent_count * self.prof_weight  # persons by (S, R)
+        f = self.firms
+        self.centres0 = K.group_sum(f.sector[f.alive].astype(np.intp), (f.weight * f.rd_centre)[f.alive], self.S)
         calibrate_start(self)
 
     # ------------------------------------------------------------------ init
@@ -325,7 +327,7 @@ class VectorizedModel(CellTables):
         ix, s, r, o, w, c = q.ix, q.s, q.r, q.o, q.w, q.cell
         # capability: R&D (plus subsidy) per unit capacity, talent fill, catch-up to the frontier
         frontier = self.capability_frontier(q)
-        fill_c, cut_c, target_c, pressure_c = self.investment_tables(lv, lab)
+        fill_c, cut_c, target_c, pressure_c, spill_c = self.investment_tables(lv, lab, q)
         x = q.rd * (1.0 + q.sub_rate) / q.size
         f.log_cap[ix] = q.log_cap + K.capability_growth(
             x,
@@ -336,6 +338,7 @@ class VectorizedModel(CellTables):
             bh.capability.talent_weight,
             bh.capability.catch_up,
             cut_c[c],
+            spill_c[c],
         )
         # abatement moves toward its target under current enforcement
         f.abatement[ix] = q.abatement + bh.abatement.adjust_speed * (target_c[c] - q.abatement)
@@ -519,7 +522,7 @@ class VectorizedModel(CellTables):
         self.log("retirement", retire)
         self.log("promotion", promote)
         count -= np.bincount(pr.sector[retire].astype(np.intp) * R + pr.region[retire], minlength=S * R).reshape(S, R)
-        n_new = int(self.rng["prof_entry"].poisson(b.entry_rate * self.prof_agents0))
+        n_new = int(self.rng["prof_entry"].poisson(self.prof_entry_mean()))
         self.out["prof_retire"] = len(retire) * wgt
         self.out["prof_entry"] = n_new * wgt
         if n_new:
