@@ -8,7 +8,10 @@ quarter) or ``ratio``. Stocks and flows also get a total row (every dimension
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -182,47 +185,129 @@ class Recorder:
         d["emissions"][t] = K.group_sum(q.r, out["emissions"], R)
 
     def to_frame(self) -> pd.DataFrame:
-        """One long table: a row per quarter x indicator x dimension cell (plus totals)."""
+        """One long table: a row per quarter x indicator x dimension cell (plus totals), sorted.
+
+        The same table as :meth:`to_frame_reference`, value for value and dtype for dtype; the label
+        columns and the sort order depend only on the labels (quarters, sectors, regions, origins),
+        so they are built once per process for each set of labels (:func:`_layout`) and each run
+        gathers only its values.
+        """
         p = self.p
         T = p.n_quarters
-        quarters = np.asarray(p.quarters, dtype=object)
+        lay = _layout(tuple(p.quarters), tuple(p.sectors), tuple(p.regions), tuple(p.origins))
         parts = []
         for ind in INDICATORS:
             arr = self.data[ind.name].reshape(T, -1)
-            shape = [len(self.labels[dim]) for dim in ind.dims]
-            cols = {"sector": ["all"], "region": ["all"], "origin": ["all"]}
-            grids = np.meshgrid(*[np.asarray(self.labels[dim], dtype=object) for dim in ind.dims], indexing="ij")
-            n = int(np.prod(shape)) if shape else 1
-            for dim, g in zip(ind.dims, grids, strict=True):
-                cols[dim] = g.ravel()
-            frame = {
-                "quarter": np.repeat(quarters, n),
-                "indicator": ind.name,
-                "sector": np.tile(np.broadcast_to(np.asarray(cols["sector"], dtype=object), n), T),
-                "region": np.tile(np.broadcast_to(np.asarray(cols["region"], dtype=object), n), T),
-                "origin": np.tile(np.broadcast_to(np.asarray(cols["origin"], dtype=object), n), T),
-                "value": arr.ravel(),
-            }
-            parts.append(pd.DataFrame(frame))
+            parts.append(arr.ravel())
             if ind.dims and ind.kind in ("stock", "flow"):
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "quarter": quarters,
-                            "indicator": ind.name,
-                            "sector": "all",
-                            "region": "all",
-                            "origin": "all",
-                            "value": arr.sum(axis=1),
-                        }
-                    )
-                )
-        df = pd.concat(parts, ignore_index=True)
-        df.insert(1, "scenario", p.scenario)
-        df.insert(2, "seed", np.int64(p.seed))
-        df = df[COLUMNS]
-        for c in ("quarter", "scenario", "indicator", "sector", "region", "origin"):
-            df[c] = df[c].astype("string")
-        return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(
-            drop=True
+                parts.append(arr.sum(axis=1))
+        values = np.concatenate(parts)[lay.order]
+        n = len(values)
+        cols: dict[str, object] = {
+            "quarter": lay.columns["quarter"].copy(),
+            "scenario": pd.array(np.full(n, p.scenario, dtype=object), dtype="string"),
+            "seed": np.full(n, p.seed, dtype=np.int64),
+        }
+        for c in ("indicator", "sector", "region", "origin"):
+            cols[c] = lay.columns[c].copy()
+        cols["value"] = values
+        return pd.DataFrame(cols, columns=COLUMNS, copy=False)
+
+    def to_frame_reference(self) -> pd.DataFrame:
+        """The table built part by part and sorted with pandas (the implementation before issue 12).
+
+        Kept as the reference :meth:`to_frame` is tested and benchmarked against.
+        """
+        return _reference_frame(
+            self.p.quarters,
+            self.labels,
+            self.p.scenario,
+            self.p.seed,
+            lambda name: self.data[name],
+            lambda arr, total: arr.sum(axis=1) if total else arr.ravel(),
         )
+
+
+def _reference_frame(
+    quarter_labels: list[str],
+    labels: dict[str, list[str]],
+    scenario: str,
+    seed: int,
+    data: Callable[[str], np.ndarray],
+    values: Callable[[np.ndarray, bool], np.ndarray],
+) -> pd.DataFrame:
+    """The long table, part by part: ``values(arr, total)`` gives a part's values (cells, or the total rows)."""
+    T = len(quarter_labels)
+    quarters = np.asarray(quarter_labels, dtype=object)
+    parts = []
+    for ind in INDICATORS:
+        arr = data(ind.name).reshape(T, -1)
+        shape = [len(labels[dim]) for dim in ind.dims]
+        cols = {"sector": ["all"], "region": ["all"], "origin": ["all"]}
+        grids = np.meshgrid(*[np.asarray(labels[dim], dtype=object) for dim in ind.dims], indexing="ij")
+        n = int(np.prod(shape)) if shape else 1
+        for dim, g in zip(ind.dims, grids, strict=True):
+            cols[dim] = g.ravel()
+        frame = {
+            "quarter": np.repeat(quarters, n),
+            "indicator": ind.name,
+            "sector": np.tile(np.broadcast_to(np.asarray(cols["sector"], dtype=object), n), T),
+            "region": np.tile(np.broadcast_to(np.asarray(cols["region"], dtype=object), n), T),
+            "origin": np.tile(np.broadcast_to(np.asarray(cols["origin"], dtype=object), n), T),
+            "value": values(arr, False),
+        }
+        parts.append(pd.DataFrame(frame))
+        if ind.dims and ind.kind in ("stock", "flow"):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "quarter": quarters,
+                        "indicator": ind.name,
+                        "sector": "all",
+                        "region": "all",
+                        "origin": "all",
+                        "value": values(arr, True),
+                    }
+                )
+            )
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(1, "scenario", scenario)
+    df.insert(2, "seed", np.int64(seed))
+    df = df[COLUMNS]
+    for c in ("quarter", "scenario", "indicator", "sector", "region", "origin"):
+        df[c] = df[c].astype("string")
+    return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The label columns of the sorted table and where each sorted row's value comes from."""
+
+    order: np.ndarray  # sorted row i takes element order[i] of the parts concatenated in INDICATORS order
+    columns: dict[str, Any]  # label column -> its string array, in sorted order
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(
+    quarters: tuple[str, ...], sectors: tuple[str, ...], regions: tuple[str, ...], origins: tuple[str, ...]
+) -> _Layout:
+    """The layout for these labels: the reference table built once with each value's position as its value."""
+    labels = {"sector": list(sectors), "region": list(regions), "origin": list(origins)}
+    T = len(quarters)
+    counter = [0]
+
+    def positions(arr: np.ndarray, total: bool) -> np.ndarray:
+        n = T if total else arr.size
+        out = np.arange(counter[0], counter[0] + n, dtype=np.float64)
+        counter[0] += n
+        return out
+
+    def zeros(name: str) -> np.ndarray:
+        ind = BY_NAME[name]
+        return np.zeros((T, *[len(labels[d]) for d in ind.dims]))
+
+    ref = _reference_frame(list(quarters), labels, "", 0, zeros, positions)
+    order = ref["value"].to_numpy().astype(np.intp)
+    assert np.array_equal(np.sort(order), np.arange(counter[0]))
+    cols = {c: ref[c].array for c in ("quarter", "indicator", "sector", "region", "origin")}
+    return _Layout(order=order, columns=cols)

@@ -77,14 +77,14 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def new_manifest(cfg: DictConfig, overrides: list[str]) -> dict[str, Any]:
-    """The manifest of a run that is starting now."""
+def new_manifest(cfg: DictConfig, overrides: list[str], cfg_hash: str | None = None) -> dict[str, Any]:
+    """The manifest of a run that is starting now (``cfg_hash``: its :func:`config_hash`, if already known)."""
     return {
         "status": "running",
         "scenario": str(cfg.scenario),
         "seed": int(cfg.seed),
         "overrides": list(overrides),
-        "config_hash": config_hash(cfg),
+        "config_hash": cfg_hash or config_hash(cfg),
         **code_identity(),
         "host": socket.gethostname(),
         "start_time": now_iso(),

@@ -90,7 +90,7 @@ def run_into(
     if hash_error is not None:
         man = {"status": "running", "overrides": list(overrides), **code_identity(), "start_time": now_iso()}
     else:
-        man = new_manifest(cfg, list(overrides))
+        man = new_manifest(cfg, list(overrides), wanted["config_hash"] if wanted is not None else None)
     write_manifest(run_dir, man)
     writer = RunWriter(run_dir)
     result = None
