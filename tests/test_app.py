@@ -70,16 +70,16 @@ def test_only_the_fields_of_the_page_become_overrides_and_bad_values_are_one_lin
 
     on = ("mic2025", "measures31", "retain_talent")
     # keys the page has no field for are never read, whatever a client sends
-    sneaky = (("seed", "7"), ("hydra.run.dir", "/"), ("policy.tw_retention.utility", "0.5"))
+    sneaky = (("seed", "7"), ("hydra.run.dir", "/"), ("policy.tw_retention.topup_usd_k", "0.5"))
     ovr = overrides(Setting("narrative", on, sneaky, 3))
     assert ovr[:3] == ["scenario=narrative", "mainland=[mic2025,measures31]", "taiwan=[retain_talent]"]
-    assert "policy.tw_retention.utility=0.5" in ovr
+    assert "policy.tw_retention.topup_usd_k=0.5" in ovr
     assert not [o for o in ovr if o.startswith(("seed", "hydra"))]
     bad = {
-        "policy.tw_retention.utility": ("abc", "must be a number"),
+        "policy.tw_retention.topup_usd_k": ("abc", "must be a number"),
         "policy.tw_retention.start": ("2019Q5", "expected a quarter like 2018Q1"),
         "policy.measures31.start": ("2031Q1", "must lie inside the horizon"),
-        "policy.measures31.individual_utility": ("0.5 seed=3", "must be a number"),
+        "policy.measures31.individual_usd_k": ("0.5 seed=3", "must be a number"),
         "policy.mic2025.rd_subsidy_rate": ("inf", "must be a number in [0, 1]"),
     }
     for key, (text, words) in bad.items():

@@ -36,7 +36,7 @@ from crossstrait_sim.errors import ConfigError
         ("regions.CN.wage_growth=0.7", ["regions.CN.wage_growth", "0.7", "[-0.5, 0.5]", "quarterly growth"]),
         ("policy.tariffs.ramp_quarters=-1", ["policy.tariffs.ramp_quarters", "-1", "[0, inf]"]),
         ("behaviour.firms.loss_quarters=0", ["behaviour.firms.loss_quarters", "0", "[1, inf]"]),
-        ("policy.measures31.individual_utility=nan", ["policy.measures31.individual_utility", "finite number"]),
+        ("policy.measures31.individual_usd_k=nan", ["policy.measures31.individual_usd_k", "finite number"]),
     ],
 )
 def test_value_errors_name_key_value_and_allowed(override, words):

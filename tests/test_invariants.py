@@ -47,7 +47,7 @@ def test_table_values_are_finite_non_negative_and_shares_bounded():
     signed = {"capability_gap", "capability_gap_location", "capability"}  # log points: either sign
     for name, ind in BY_NAME.items():
         v = df.loc[df.indicator == name, "value"]
-        if name not in signed and name != "tw_retention_utility":
+        if name not in signed and name != "tw_retention_topup":
             assert (v >= 0).all(), name
         if ind.unit == "share":
             assert (v <= 1 + 1e-12).all(), name

@@ -115,7 +115,7 @@ def test_equal_treatment_draws_taiwanese_firms_to_the_mainland():
 
 
 def test_higher_mainland_pay_raises_outflow_and_retention_lowers_it(model):
-    """Outflow to CN with the same draws: mainland pay x 1.5, and retention utility 0.5 in TW.
+    """Outflow to CN with the same draws: mainland pay x 1.5, and a retention top-up of USD 20 k in TW.
 
     Could fail if: pay does not enter the professionals' choice with a positive weight, or
     Taiwan's retention terms do not enter the utility of working in TW.
@@ -125,7 +125,7 @@ def test_higher_mainland_pay_raises_outflow_and_retention_lowers_it(model):
     for name, mm, extra in (
         ("base", base, {}),
         ("richer", richer, {}),
-        ("retained", retained, {"retention_total": 0.5}),
+        ("retained", retained, {"retention_total": 20.0}),
     ):
         lv, _, lab = _opening(mm, **extra)
         if name == "richer":
@@ -282,3 +282,44 @@ def test_rd_centres_spill_over_to_taiwanese_firms_in_taiwan_only(model):
     mask = np.ones_like(more, dtype=bool)
     mask[:, model.iTW, TW_O] = False
     assert np.array_equal(more[mask], np.zeros(mask.sum()))
+
+
+def test_money_levers_enter_pay_priced_by_the_wage_weight(model):
+    """Issue 9, point 4: a money lever moves utility by beta_wage x log(1 + money / pay), no free utils.
+
+    Could fail if a lever were added as utility, or ignored the coverage or the wage weight.
+    """
+    _, _, lab = _opening(copy.deepcopy(model))
+    b = model.p.behaviour.professionals
+    u0 = model.prof_utility(lab, 0.0, 0.0, 0.0)
+    u1 = model.prof_utility(lab, 1.0, 10.0, 0.0)
+    m31, ret = model.p.policy.measures31, model.p.policy.tw_retention
+    pay = lab.prof_wage * lab.employment
+    want_cn = b.beta_wage * np.log1p(m31.individual_usd_k / 4000.0 / pay[:, model.iCN])
+    want_tw = b.beta_wage * np.log1p(ret.coverage * 10.0 / 4000.0 / pay[:, model.iTW])
+    np.testing.assert_allclose((u1 - u0)[:, 0, model.iCN], want_cn, rtol=1e-9)
+    np.testing.assert_allclose((u1 - u0)[:, 0, model.iTW], want_tw, rtol=1e-9)
+    others = [r for r in range(model.R) if r not in (model.iCN, model.iTW)]
+    assert np.array_equal(u1[:, :, others], u0[:, :, others])
+
+
+def test_taiwan_response_rule_rises_above_the_pre_policy_outflow_and_comes_back_down(model):
+    """The rule's threshold is a margin over the pre-policy outflow, and the top-up can fall again."""
+    m = copy.deepcopy(model)
+    tr = m.p.policy.tw_retention
+    lv, _, lab = _opening(m)
+    sched = m.p.schedule
+    m.outflow_rates, m.pre_policy_rate, m.retention_extra = [0.001] * 4, None, 0.0
+    on = sched.retention_on.copy()
+    object.__setattr__(sched, "retention_on", np.ones_like(on))
+    supply = lab.supply_tw[:, m.iTW].sum()
+    try:
+        m.out["outflow"] = np.zeros(m.R)
+        m.out["outflow"][m.iCN] = 0.002 * supply  # twice the pre-policy rate: above the margin
+        m.taiwan_response(lv, lab)
+        assert m.pre_policy_rate == 0.001 and m.retention_extra == tr.response_step_usd_k
+        m.out["outflow"][m.iCN] = 0.0005 * supply  # below: back down
+        m.taiwan_response(lv, lab)
+        assert m.retention_extra == 0.0
+    finally:
+        object.__setattr__(sched, "retention_on", on)

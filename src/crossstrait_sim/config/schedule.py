@@ -36,7 +36,7 @@ class Schedule:
     equal_treatment: F64  # 0-1: m31 level where equal treatment is on
     healthy: F64  # extra CN health demand (share)
     green_boost: F64  # extra CN green demand (share)
-    retention: F64  # Taiwan's base retention utility (utils)
+    retention: F64  # Taiwan's retention top-up, USD thousand per covered professional-year (ramped)
     retention_on: F64  # 0/1: retention policy (and its response rule) active
     rd_hub: F64  # foreign R&D-centre incentive (log-odds)
     rd_hub_subsidy: F64  # USD m per centre-quarter
@@ -159,7 +159,7 @@ def build_schedule(
         equal_treatment=m31 * float(p.measures31.equal_treatment),
         healthy=p.healthy_china.demand_boost * lvl["healthy_china"],
         green_boost=p.enforcement.green_demand_boost * (enforcement[:, icn] - enf0[icn]),
-        retention=p.tw_retention.utility * lvl["tw_retention"],
+        retention=p.tw_retention.topup_usd_k * lvl["tw_retention"],
         retention_on=(lvl["tw_retention"] > 0).astype(np.float64),
         rd_hub=p.tw_rd_hub.incentive * lvl["tw_rd_hub"],
         rd_hub_subsidy=p.tw_rd_hub.subsidy_usd_m * lvl["tw_rd_hub"],

@@ -164,12 +164,20 @@ class Measures31(Instrument):
         valid=SHARE,
         plausible=(0.5, 1.0),
     )
-    individual_utility: float = param(
-        unit="utils",
-        source="assumed",
-        meaning="utility of the individual items (qualification exams, talent programmes, funds) for working in CN",
-        valid=ANY,
-        plausible=(0.1, 0.6),
+    individual_usd_k: float = param(
+        unit="USD thousand per person-year",
+        source=(
+            "assumed; inputs/measures31_uptake.csv: about 800 qualifications, 1,600 teachers, 72 Thousand "
+            "Talents, 58 NSSF projects and 9,000 internships a year among about 400,000 Taiwanese in the "
+            "mainland, i.e. realised transfers of order USD 0.1-0.2 k a person-year; access has option "
+            "value beyond that"
+        ),
+        meaning=(
+            "expected money equivalent of the individual items (jobs, qualifications, funds) for a Taiwanese "
+            "professional working in CN; enters pay inside the log, so the fitted wage weight prices it"
+        ),
+        valid=NONNEG,
+        plausible=(0.1, 5.0),
     )
     job_access: float = param(
         unit="share",
@@ -217,36 +225,46 @@ class TwRetention(Instrument):
     ramp_quarters: int = param(
         0, unit="quarters", source="assumed", meaning="time to full effect", valid=NONNEG, plausible=(2, 8)
     )
-    utility: float = param(
-        unit="utils",
-        source="assumed (sized to offset the 31 measures' individual items)",
-        meaning="utility of retention terms for working in TW",
-        valid=ANY,
-        plausible=(0.1, 0.6),
-    )
-    cost_usd_k: float = param(
-        unit="USD thousand per professional-quarter per util",
-        source="assumed",
-        meaning="Taiwan's retention spend = cost x retention utility x professionals in TW",
+    topup_usd_k: float = param(
+        unit="USD thousand per covered professional-year",
+        source=(
+            "assumed (Taiwan's 2018 countermeasures: pay and research-funding top-ups for researchers "
+            "and engineers)"
+        ),
+        meaning="pay top-up for a covered professional working in TW",
         valid=NONNEG,
-        plausible=(0.25, 1.0),
+        plausible=(1.0, 15.0),
     )
-    response_threshold: float = param(
-        unit="share per quarter",
-        source="assumed",
-        meaning="outflow to CN / professionals in TW above which retention steps up",
+    coverage: float = param(
+        unit="share of professionals in TW",
+        source="assumed (targets researchers, engineers and key talent)",
+        meaning="share of Taiwan's skilled professionals eligible for the top-up",
         valid=SHARE,
-        plausible=(0.002, 0.008),
+        plausible=(0.05, 0.5),
     )
-    response_step: float = param(
-        unit="utils per quarter",
+    response_margin: float = param(
+        unit="ratio",
         source="assumed",
-        meaning="increase of retention utility while the threshold is crossed",
-        valid=NONNEG,
-        plausible=(0.02, 0.1),
+        meaning=(
+            "the response rule steps the top-up up while the quarterly outflow rate to CN exceeds this multiple "
+            "of its mean over the 4 quarters before the policy starts, and down while it is below"
+        ),
+        valid=Bounds(1.0, None, "a ratio of at least 1"),
+        plausible=(1.0, 1.5),
     )
-    response_max: float = param(
-        unit="utils", source="assumed", meaning="cap on the response-rule increase", valid=NONNEG, plausible=(0.1, 0.7)
+    response_step_usd_k: float = param(
+        unit="USD thousand per covered professional-year, per quarter",
+        source="assumed",
+        meaning="change of the top-up per quarter under the response rule",
+        valid=NONNEG,
+        plausible=(0.1, 2.0),
+    )
+    response_max_usd_k: float = param(
+        unit="USD thousand per covered professional-year",
+        source="assumed",
+        meaning="cap on the response rule's addition to the top-up",
+        valid=NONNEG,
+        plausible=(0.0, 15.0),
     )
 
 

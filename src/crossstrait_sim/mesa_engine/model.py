@@ -83,7 +83,9 @@ class MesaModel(mesa.Model, CellTables):
             "calibration",
         ):
             setattr(self, name, getattr(core, name))
-        self.retention_extra = 0.0
+        self.retention_extra = 0.0  # USD thousand per covered professional-year, from the response rule
+        self.outflow_rates: list[float] = []  # outflow rate to CN, last 4 quarters before retention
+        self.pre_policy_rate: float | None = None
         self.recorder = Recorder(params)
         self.out: dict[str, Any] = {}
         self.agent_steps = 0

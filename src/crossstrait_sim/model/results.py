@@ -43,7 +43,13 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("talent_return", ("region",), "persons per quarter", "flow", "moves back to TW from the region"),
     Indicator("talent_entries", (), "persons per quarter", "flow", "new professionals entering (in TW)"),
     Indicator("talent_retirements", (), "persons per quarter", "flow", "professionals retiring"),
-    Indicator("tw_retention_utility", (), "utils", "ratio", "Taiwan's retention term incl. its response rule"),
+    Indicator(
+        "tw_retention_topup",
+        (),
+        "USD per covered person-year",
+        "ratio",
+        "Taiwan's retention pay top-up incl. its response rule",
+    ),
     Indicator("firms", ("sector", "region", "origin"), "firms", "stock", "live firms by location and origin"),
     Indicator("firm_entries", ("sector", "region", "origin"), "firms per quarter", "flow", "new firms"),
     Indicator(
@@ -141,7 +147,7 @@ class Recorder:
         d["talent_return"][t] = out["return"]
         d["talent_entries"][t] = out["prof_entry"]
         d["talent_retirements"][t] = out["prof_retire"]
-        d["tw_retention_utility"][t] = lv["retention_total"]
+        d["tw_retention_topup"][t] = lv["retention_total"] * 1000.0
         d["firms"][t] = m.firm_count.reshape(S, R, O)
         d["firm_entries"][t] = out["entries"]
         d["relocations"][t] = out["relocations"]

@@ -116,7 +116,8 @@ class CellTables:
     These are aggregates and policy schedules, not agent decisions, so the vectorized
     engine and the Mesa engine (:mod:`crossstrait_sim.mesa_engine.model`) compute them with the
     same code. A subclass provides ``p``, ``t``, ``S``, ``R``, ``O``, ``iTW``, ``iCN``,
-    ``iSEA``, ``retention_extra``, ``talent`` and the calibrated constants set by
+    ``iSEA``, ``retention_extra``, ``outflow_rates``, ``pre_policy_rate``, ``talent`` and the calibrated
+    constants set by
     :func:`crossstrait_sim.model.steady_state.calibrate_start` (``site``, ``amenity``,
     ``local_supply0``, ``tight0``, ``fill0``, ``hire_scale``).
     """
@@ -200,9 +201,13 @@ class CellTables:
         """Utility of working in each region, by sector and current region: (S, from, to)."""
         p = self.p
         b = p.behaviour.professionals
-        base = b.beta_wage * np.log(lab.prof_wage * lab.employment) + self.amenity[None, :]
-        base[:, self.iCN] += p.policy.measures31.individual_utility * m31
-        base[:, self.iTW] += retention
+        # money levers enter the expected pay inside the log, priced by the fitted wage weight:
+        # the 31 measures' individual items in CN, Taiwan's retention top-up (x coverage) in TW
+        # (USD thousand per person-year -> USD m per person-quarter: / 4000)
+        extra = np.zeros(self.R)
+        extra[self.iCN] = p.policy.measures31.individual_usd_k * m31 / 4000.0
+        extra[self.iTW] = p.policy.tw_retention.coverage * retention / 4000.0
+        base = b.beta_wage * np.log(lab.prof_wage * lab.employment + extra[None, :]) + self.amenity[None, :]
         mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
         return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
 
@@ -433,12 +438,23 @@ class CellTables:
     def taiwan_response(self, lv: dict, lab: Labour) -> None:
         """Taiwan's response rule and the quarter's retention spending.
 
-        Retention rises while the outflow to CN (``out["outflow"]``) is above the threshold.
+        The rule compares the quarter's outflow rate to CN (``out["outflow"]`` / professionals in TW)
+        with ``response_margin`` x its mean over the 4 quarters before the policy started: above, the
+        top-up rises by ``response_step_usd_k`` (up to ``response_max_usd_k``); below, it falls back
+        by the same step (not below 0). Spend = coverage x top-up x professionals in TW.
         """
         p = self.p
         tr = p.policy.tw_retention
         supply_tw = lab.supply_tw[:, self.iTW].sum()
         rate = self.out["outflow"][self.iCN] / max(supply_tw, 1e-9)
-        if p.schedule.retention_on[self.t] > 0 and rate > tr.response_threshold:
-            self.retention_extra = min(tr.response_max, self.retention_extra + tr.response_step)
-        self.out["retention_spend"] = tr.cost_usd_k / 1000.0 * lv["retention_total"] * supply_tw
+        on = p.schedule.retention_on[self.t] > 0
+        if not on:
+            self.outflow_rates = [*self.outflow_rates[-3:], rate]  # the last 4 quarters before the policy
+        else:
+            if self.pre_policy_rate is None:
+                self.pre_policy_rate = float(np.mean(self.outflow_rates)) if self.outflow_rates else rate
+            step = (
+                tr.response_step_usd_k if rate > tr.response_margin * self.pre_policy_rate else -tr.response_step_usd_k
+            )
+            self.retention_extra = min(tr.response_max_usd_k, max(0.0, self.retention_extra + step))
+        self.out["retention_spend"] = tr.coverage * lv["retention_total"] / 4000.0 * supply_tw

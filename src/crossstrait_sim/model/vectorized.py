@@ -53,7 +53,9 @@ class VectorizedModel(CellTables):
         self.iSEA = params.region_index("SEA")
         self.firms = self._init_firms()
         self.prof = self._init_professionals()
-        self.retention_extra = 0.0
+        self.retention_extra = 0.0  # USD thousand per covered professional-year, from the response rule
+        self.outflow_rates: list[float] = []  # outflow rate to CN, last 4 quarters before retention
+        self.pre_policy_rate: float | None = None
         self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(params)
         self.agent_steps = 0

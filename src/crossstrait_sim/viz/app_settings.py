@@ -82,16 +82,16 @@ OPTIONS: tuple[PolicyOption, ...] = (
         "enforcement level (index 0-1)", 0.0, 1.0,
     ),
     PolicyOption(
-        "mainland", "measures31", "measures31", "The 31 measures toward Taiwan", "individual_utility",
-        "utility of the individual items (utils)", 0.0, 3.0,
+        "mainland", "measures31", "measures31", "The 31 measures toward Taiwan", "individual_usd_k",
+        "individual items, money equivalent (USD k per person-year)", 0.0, 20.0,
     ),
     PolicyOption(
         "mainland", "healthy_china", "healthy_china", "Healthy China 2030", "demand_boost",
         "extra health demand (share)", 0.0, 2.0,
     ),
     PolicyOption(
-        "taiwan", "retain_talent", "tw_retention", "Taiwan retains talent", "utility",
-        "utility of retention terms (utils)", 0.0, 3.0,
+        "taiwan", "retain_talent", "tw_retention", "Taiwan retains talent", "topup_usd_k",
+        "pay top-up (USD k per covered person-year)", 0.0, 30.0,
     ),
     PolicyOption(
         "taiwan", "rd_hub", "tw_rd_hub", "Asia-Pacific R&D hub", "incentive",
