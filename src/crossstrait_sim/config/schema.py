@@ -228,8 +228,7 @@ class TwRetention(Instrument):
     topup_usd_k: float = param(
         unit="USD thousand per covered professional-year",
         source=(
-            "assumed (Taiwan's 2018 countermeasures: pay and research-funding top-ups for researchers "
-            "and engineers)"
+            "assumed (Taiwan's 2018 countermeasures: pay and research-funding top-ups for researchers and engineers)"
         ),
         meaning="pay top-up for a covered professional working in TW",
         valid=NONNEG,
