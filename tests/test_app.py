@@ -258,7 +258,7 @@ def _drive(page, url: str, artefacts: Path) -> None:
     page.screenshot(path=str(artefacts / "02_retain_talent.png"), full_page=True)
 
     # a bad value: one line in the page, nothing run, no traceback
-    field = page.get_by_label("utility of retention terms (utils)")
+    field = page.get_by_label("pay top-up (USD k per covered person-year)")
     field.fill("abc")
     page.get_by_role("button", name="Run", exact=True).click()
     error = page.locator(".cs-error")
