@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +44,15 @@ def make_model(*overrides: str) -> VectorizedModel:
 @pytest.fixture
 def small_model() -> VectorizedModel:
     return make_model()
+
+
+def long_functions(root: Path, limit: int, pattern: str = "*.py") -> list[str]:
+    """Functions under ``root`` longer than ``limit`` lines (def to last line, docstring included)."""
+    long = []
+    for path in sorted(root.rglob(pattern)):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > limit:
+                    long.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({n} lines)")
+    return long

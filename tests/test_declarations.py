@@ -11,7 +11,6 @@ declaration names the row) and may go on with the row's own detail, as in
 
 from __future__ import annotations
 
-import ast
 import copy
 import dataclasses
 import math
@@ -27,6 +26,7 @@ from crossstrait_sim.config.declare import Declaration, Leaf, leaves, resolve
 from crossstrait_sim.config.parameters import build_params, to_typed
 from crossstrait_sim.config.schema import SimConfig
 from crossstrait_sim.errors import ConfigError
+from tests.conftest import long_functions
 
 CONFIG_SRC = Path(__file__).resolve().parents[1] / "src" / "crossstrait_sim" / "config"
 FITTED_SOURCE = "fitted by crossstrait-sim-calibrate"
@@ -236,11 +236,5 @@ def test_the_schema_is_still_a_hydra_structured_config():
 
 
 def test_no_function_in_config_is_longer_than_60_lines():
-    long = []
-    for path in sorted(CONFIG_SRC.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                n = node.end_lineno - node.lineno + 1
-                if n > 60:
-                    long.append(f"{path.name}:{node.lineno} {node.name} ({n} lines)")
+    long = long_functions(CONFIG_SRC, 60)
     assert not long, long

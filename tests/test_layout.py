@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import long_functions
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "crossstrait_sim"
 HEAVY = ("crossstrait_sim.study", "crossstrait_sim.evidence", "crossstrait_sim.viz")
 
@@ -28,13 +30,7 @@ def test_a_plain_run_imports_nothing_from_study_evidence_or_viz():
 
 
 def test_no_function_is_longer_than_80_lines():
-    long = []
-    for path in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                n = node.end_lineno - node.lineno + 1
-                if n > 80:
-                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} ({n} lines)")
+    long = long_functions(SRC, 80)
     assert not long, long
 
 

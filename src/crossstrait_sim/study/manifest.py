@@ -95,14 +95,18 @@ def new_manifest(cfg: DictConfig, overrides: list[str], cfg_hash: str | None = N
     }
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any] | None:
-    """The manifest of ``run_dir``, or ``None`` if there is none or it cannot be read."""
-    path = Path(run_dir) / MANIFEST
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or ``None`` if it is missing, unreadable or not an object."""
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any] | None:
+    """The manifest of ``run_dir``, or ``None`` if there is none or it cannot be read."""
+    return read_json_object(Path(run_dir) / MANIFEST)
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:

@@ -29,7 +29,14 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from crossstrait_sim.atomic import write_json
-from crossstrait_sim.study.manifest import MANIFEST, code_identity, now_iso, read_manifest, write_manifest
+from crossstrait_sim.study.manifest import (
+    MANIFEST,
+    code_identity,
+    now_iso,
+    read_json_object,
+    read_manifest,
+    write_manifest,
+)
 from crossstrait_sim.study.rundir import foreign_entries
 from crossstrait_sim.study.runs import RunOutcome, run_into
 
@@ -173,7 +180,7 @@ class ProgressPrinter:
 def record_sweep(sweep_dir: Path, names: Sequence[str], overrides: Sequence[str]) -> dict[str, Any]:
     """Write ``sweep.json``: the union of the runs of every invocation into this folder (never shrunk)."""
     path = Path(sweep_dir) / SWEEP_FILE
-    old = read_manifest_like(path)
+    old = read_json_object(path) or {}
     runs = [str(r) for r in old.get("runs", [])] if isinstance(old.get("runs"), list) else []
     runs += [n for n in names if n not in set(runs)]
     now = now_iso()
@@ -187,17 +194,6 @@ def record_sweep(sweep_dir: Path, names: Sequence[str], overrides: Sequence[str]
     }
     write_json(path, data)
     return data
-
-
-def read_manifest_like(path: Path) -> dict[str, Any]:
-    """A JSON object from ``path``, or an empty dict if it is missing or unreadable."""
-    import json
-
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 _WATCHER: dict[str, Any] = {}  # the parent's progress thread: module state, so callbacks stay picklable
