@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from crossstrait_sim.model import fast
+
 STREAM_KEYS: dict[str, int] = {
     "init_firms": 0,
     "init_professionals": 1,
@@ -68,6 +70,8 @@ def _mix(z: np.ndarray) -> np.ndarray:
 def keyed_uniforms(key: np.uint64, ids: np.ndarray, t: int) -> np.ndarray:
     """Uniforms on [0, 1), one per id, that depend only on (key, id, quarter ``t``)."""
     ids = np.asarray(ids, dtype=np.uint64)
+    if fast.ENABLED:
+        return fast.keyed_uniforms(np.uint64(key), ids, np.uint64(t + 1))
     with np.errstate(over="ignore"):
         z = _mix(ids * _GOLD + np.uint64(key)) ^ _mix(np.uint64(t + 1) * _M2 + np.uint64(key))
         z = _mix(z + _GOLD)

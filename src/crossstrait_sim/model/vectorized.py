@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from crossstrait_sim.config.parameters import FOREIGN_O, TW_O, Params
+from crossstrait_sim.model import fast
 from crossstrait_sim.model import kernels as K
 from crossstrait_sim.model.results import Recorder
 from crossstrait_sim.model.state import Firms, Professionals, apportion
@@ -262,6 +263,27 @@ class VectorizedModel(CellTables):
             nsp_rate=mk.nsp[c],
         )
 
+    def evaluate_here(self, lv: dict, q: Quarter, mk: Market) -> Econ:
+        """``evaluate(lv, q, mk, None, q.r)`` (every firm at its current site) with a compiled kernel."""
+        bh = self.p.behaviour
+        tab = np.stack([getattr(mk, name) for name in fast.COST_ROWS])
+        uc, x = fast.cell_costs(
+            q.cell, q.automation, q.abatement, q.log_cap, q.pilot, tab, bh.automation.labour_saving, lv["mic_rate"]
+        )
+        z = K.competitiveness(x[0], uc, 0.0, bh.market.eta)
+        return Econ(
+            att=q.size * np.exp(z * (1.0 / bh.market.sigma)),
+            elig=x[7],
+            price=x[8],
+            keep=x[1],
+            cost_cap=x[2],
+            compl_cap=x[3],
+            exp_fine_cap=x[4],
+            sub_rate=x[5],
+            mic_elig=x[6],
+            nsp_rate=mk.nsp[q.cell],
+        )
+
     def revenue(self, q: Quarter, mk: Market, j: np.ndarray | None, e: Econ) -> np.ndarray:
         """Revenue per real firm: its share of world demand (at its price) and of CN procurement."""
         s = q.s if j is None else q.s[j]
@@ -280,7 +302,7 @@ class VectorizedModel(CellTables):
         """Market shares by a logit of competitiveness; revenue and expected profit at the current site."""
         p = self.p
         mk = self.cost_tables(lv, lab)
-        e = self.evaluate(lv, q, mk, None, q.r)
+        e = self.evaluate_here(lv, q, mk) if fast.ENABLED else self.evaluate(lv, q, mk, None, q.r)
         self.split_demand(lv, mk, q.s, q.w, e.att, e.elig)
         rev = self.revenue(q, mk, None, e)
         q.market, q.revenue = mk, rev
@@ -498,12 +520,14 @@ class VectorizedModel(CellTables):
         # retires (seniors) or is promoted (others); the events are disjoint within a quarter
         u = self.rng["prof_choice"].random(pr.capacity, dtype=np.float32)
         h = np.float32(b.review_rate)
-        hit = np.flatnonzero((u < h + np.float32(max(b.retire_rate, b.promote_rate))) & pr.alive)
-        uh = u[hit]
-        k = hit[uh < h]
+        k, retire, promote = self.prof_events(u, h)
         s, r_old = pr.sector[k].astype(np.intp), pr.region[k].astype(np.intp)
         # u / h is uniform on [0, 1) given a review: the choice draw
-        r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
+        if fast.ENABLED:
+            cdf = np.cumsum(prob.reshape(S * R, R), axis=-1)
+            r_new = fast.choose_grouped(cdf, s * R + r_old, u[k] / h)
+        else:
+            r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
         pr.region[k] = r_new
         self.log("migration", k[r_new != r_old], r_new[r_new != r_old])
         out_m = (r_old == self.iTW) & (r_new != self.iTW)
@@ -514,11 +538,7 @@ class VectorizedModel(CellTables):
         count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
         count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
         self.taiwan_response(lv, lab)
-        # demography: seniors retire, others are promoted (one uniform, disjoint groups)
-        cand, ud = hit[uh >= h], uh[uh >= h] - h
-        senior = pr.stage[cand] == 2
-        retire = cand[senior & (ud < np.float32(b.retire_rate))]
-        promote = cand[~senior & (ud < np.float32(b.promote_rate))]
+        # demography: seniors retire, others are promoted (drawn above)
         pr.alive[retire] = False
         pr.stage[promote] += 1
         self.log("retirement", retire)
@@ -538,6 +558,21 @@ class VectorizedModel(CellTables):
             self.log("prof_entry", slots, pr.sector[slots])
             count[:, self.iTW] += np.bincount(pr.sector[slots], minlength=S)
         self.talent = count * wgt
+
+    def prof_events(self, u: np.ndarray, h: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slots that review where to work, retire and are promoted this quarter, from one uniform each.
+
+        [0, h) reviews; [h, h + rate) retires (seniors) or is promoted (others): disjoint events.
+        """
+        pr, b = self.prof, self.p.behaviour.professionals
+        retire_rate, promote_rate = np.float32(b.retire_rate), np.float32(b.promote_rate)
+        if fast.ENABLED:
+            return fast.prof_events(u, pr.alive, pr.stage, h, retire_rate, promote_rate)
+        hit = np.flatnonzero((u < h + np.float32(max(b.retire_rate, b.promote_rate))) & pr.alive)
+        uh = u[hit]
+        cand, ud = hit[uh >= h], uh[uh >= h] - h
+        senior = pr.stage[cand] == 2
+        return hit[uh < h], cand[senior & (ud < retire_rate)], cand[~senior & (ud < promote_rate)]
 
     def log(self, kind: str, slots: np.ndarray, detail: np.ndarray | int = 0) -> None:
         """Keep this quarter's events of one kind if ``log_events`` is on.
