@@ -201,3 +201,46 @@ def attraction_sums(
         den_w[s[i]] += x
         den_p[s[i]] += x * elig[i]
     return den_w, den_p
+
+
+@njit(**_JIT)
+def capability_and_costs(
+    c: np.ndarray,
+    s: np.ndarray,
+    log_cap: np.ndarray,
+    abat: np.ndarray,
+    auto: np.ndarray,
+    mic_elig: np.ndarray,
+    size: np.ndarray,
+    profit: np.ndarray,
+    px: np.ndarray,
+    tab: np.ndarray,
+    frontier: np.ndarray,
+    k: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``VectorizedModel.investment`` between its power and exp calls: new capability, abatement, automation.
+
+    ``px`` is (R&D x (1 + subsidy) / size)^alpha; ``tab`` rows by cell: fill^talent_weight, cut, abatement
+    target, fixed-cost pressure, spillover; ``k`` the scalars theta, catch_up, adjust_speed, automation
+    boost x MIC level, automation rate, automation cost, size_adjust, target_margin, size_adjust_max.
+    Returns log capability, abatement, automation and dlog (the capacity change before its exp);
+    ``profit`` is updated in place (automation cost).
+    """
+    n = c.size
+    lc_new, ab_new, au_new, dlog = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    theta, catch_up, speed, boost_k, rate, cost, adj, target, adj_max = (
+        k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8],
+    )
+    for i in range(n):
+        j = c[i]
+        gap = frontier[s[i]] - log_cap[i]
+        own = theta * px[i] * tab[0, j]
+        lc_new[i] = log_cap[i] + ((own + catch_up * max(gap, 0.0)) + tab[4, j]) * (1.0 - tab[1, j])
+        ab_new[i] = abat[i] + speed * (tab[2, j] - abat[i])
+        boost = 1.0 + boost_k * mic_elig[i]
+        d_auto = min(1.0, rate * tab[3, j] * boost) * (1.0 - auto[i])
+        au_new[i] = auto[i] + d_auto
+        p = profit[i] - cost * d_auto * size[i]
+        profit[i] = p
+        dlog[i] = min(max(adj * (p / size[i] - target), -adj_max), adj_max)
+    return lc_new, ab_new, au_new, dlog

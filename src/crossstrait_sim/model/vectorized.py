@@ -353,6 +353,50 @@ class VectorizedModel(CellTables):
         frontier = self.capability_frontier(q)
         fill_c, cut_c, target_c, pressure_c, spill_c = self.investment_tables(lv, lab, q)
         x = q.rd * (1.0 + q.sub_rate) / q.size
+        if fast.ENABLED:
+            new_size = self._invest_fast(lv, q, frontier, x, (fill_c, cut_c, target_c, pressure_c, spill_c))
+        else:
+            new_size = self._invest_numpy(lv, q, frontier, x, (fill_c, cut_c, target_c, pressure_c, spill_c))
+        f.size[ix] = new_size
+        abroad_tw = (o == TW_O) & (r != self.iTW)
+        invest = bh.firms.capital_per_capacity * np.maximum(new_size - q.size, 0.0) * w * abroad_tw
+        self.out["outward"] = K.group_sum(r, invest, self.R)
+        f.age[ix] += 1
+
+    def _invest_fast(self, lv: dict, q: Quarter, frontier: np.ndarray, x: np.ndarray, tables: tuple) -> np.ndarray:
+        """Capability, abatement, automation and capacity of ``investment`` with a compiled kernel; the new capacity."""
+        f, bh = self.firms, self.p.behaviour
+        fill_c, cut_c, target_c, pressure_c, spill_c = tables
+        px = np.power(np.maximum(x, 0.0), bh.capability.alpha)
+        tab = np.stack([np.power(fill_c, bh.capability.talent_weight), cut_c, target_c, pressure_c, spill_c])
+        fb = bh.firms
+        k = np.array(
+            [
+                bh.capability.theta,
+                bh.capability.catch_up,
+                bh.abatement.adjust_speed,
+                self.p.policy.mic2025.automation_boost * lv["mic_level"],
+                bh.automation.rate,
+                bh.automation.cost,
+                fb.size_adjust,
+                fb.target_margin,
+                fb.size_adjust_max,
+            ],
+            dtype=np.float64,
+        )
+        q.profit = q.profit.copy()
+        lc, ab, au, dlog = fast.capability_and_costs(
+            q.cell, q.s, q.log_cap, q.abatement, q.automation, q.mic_elig, q.size, q.profit, px, tab, frontier, k
+        )
+        f.log_cap[q.ix], f.abatement[q.ix], f.automation[q.ix] = lc, ab, au
+        return q.size * np.exp(dlog)
+
+    def _invest_numpy(self, lv: dict, q: Quarter, frontier: np.ndarray, x: np.ndarray, tables: tuple) -> np.ndarray:
+        """The numpy path of :meth:`_invest_fast` (``fast.ENABLED = False``)."""
+        p, f = self.p, self.firms
+        bh = p.behaviour
+        ix, s, c = q.ix, q.s, q.cell
+        fill_c, cut_c, target_c, pressure_c, spill_c = tables
         f.log_cap[ix] = q.log_cap + K.capability_growth(
             x,
             fill_c[c],
@@ -375,11 +419,7 @@ class VectorizedModel(CellTables):
         fb = bh.firms
         dlog = np.clip(fb.size_adjust * (q.profit / q.size - fb.target_margin), -fb.size_adjust_max, fb.size_adjust_max)
         new_size = q.size * np.exp(dlog)
-        f.size[ix] = new_size
-        abroad_tw = (o == TW_O) & (r != self.iTW)
-        invest = fb.capital_per_capacity * np.maximum(new_size - q.size, 0.0) * w * abroad_tw
-        self.out["outward"] = K.group_sum(r, invest, self.R)
-        f.age[ix] += 1
+        return new_size
 
     # 6. location review -------------------------------------------------------
     def location_review(self, lv: dict, lab: Labour, q: Quarter) -> None:
