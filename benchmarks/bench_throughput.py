@@ -4,11 +4,16 @@ Run: python benchmarks/bench_throughput.py PART [options], PART one of
   profile [--reps N]            where a default run's time goes (compose ... writing), old and new path
   compose [--reps N]            compose_config per run vs Composer (compose once per sweep)
   table [--reps N]              Recorder.to_frame_reference (old) vs Recorder.to_frame (new)
-  sweep [--runs N] [--jobs J]   run_sweep of N default runs: compose per run (old) vs once (new);
+  sweep [--runs N] [--jobs J]   run_sweep of N default runs, each variant in a fresh process: compose per
+                                run + numpy (old), compose once + numpy, compose once + numba (new);
                                 prints the amortized time per run and 1,000 runs extrapolated
-  phases [--scale X]            agent-steps/s and the time of each model phase (input for a kernel pass)
-  scale1                        scale 1: wall time and peak memory (max RSS) in a fresh process
-Timings are medians of --reps repetitions; other work on the machine slows every figure.
+  phases [--scale X] [--reps N] agent-steps/s and each phase's time, numpy (old) and numba (new) paths
+  scale1                        scale 1 in fresh processes, numpy and numba: wall time and peak memory
+  compile                       numba's compile: a default run in a fresh process with an empty cache,
+                                then with the cache filled, then without numba (CROSSSTRAIT_SIM_NUMBA=0)
+Timings are medians of --reps repetitions; other work on the machine slows every figure. "old" and
+"new" run in the same invocation, alternating where repeated. The numpy path is the code before the
+numba kernels (crossstrait_sim.model.fast.ENABLED = False): the same results to the last bit.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from pathlib import Path
 
 from crossstrait_sim.config.compose import Composer, compose_config
 from crossstrait_sim.config.parameters import build_params
+from crossstrait_sim.model import fast
 from crossstrait_sim.model.vectorized import VectorizedModel
+
+PATHS = (("old: numpy", False), ("new: numba", True))
 
 
 def _med(xs: list[float]) -> float:
@@ -60,10 +68,12 @@ def profile(reps: int) -> None:
             t = rec("Composer (new: once per sweep, then a copy)", t)
             params = build_params(cfg)
             t = rec("build_params", t)
-            m = VectorizedModel(params)
-            t = rec("model set-up (VectorizedModel.__init__)", t)
-            m.run()
-            t = rec(f"the {params.n_quarters} quarters", t)
+            for label, enabled in PATHS:
+                fast.ENABLED = enabled
+                m = VectorizedModel(params)
+                t = rec(f"model set-up (VectorizedModel.__init__) ({label})", t)
+                m.run()
+                t = rec(f"the {params.n_quarters} quarters ({label})", t)
             m.recorder.to_frame_reference()
             t = rec("table (old: Recorder.to_frame_reference)", t)
             table = m.recorder.to_frame()
@@ -81,11 +91,13 @@ def profile(reps: int) -> None:
             rec("write talent_outflow.png (output.plot=true, the default)", t)
     print(f"default run (scale {params.scale}, {params.n_quarters} quarters), median of {reps} after a warm-up:")
     for k, v in rows.items():
-        print(f"  {k:58s} {_med(v[1:]):7.3f} s")
+        print(f"  {k:70s} {_med(v[1:]):7.3f} s")
     old = sum(_med(v[1:]) for k, v in rows.items() if "(new" not in k)
     new = sum(_med(v[1:]) for k, v in rows.items() if "(old" not in k)
-    print(f"  {'sum, old path':58s} {old:7.3f} s")
-    print(f"  {'sum, new path':58s} {new:7.3f} s")
+    plot = next(_med(v[1:]) for k, v in rows.items() if "png" in k)
+    print(f"  {'sum, new path, output.plot=false':70s} {new - plot:7.3f} s")
+    print(f"  {'sum, old path':70s} {old:7.3f} s")
+    print(f"  {'sum, new path':70s} {new:7.3f} s")
 
 
 def compose(reps: int) -> None:
@@ -122,56 +134,62 @@ def table(reps: int) -> None:
 
 
 def sweep(runs: int, jobs: int, extra: list[str]) -> None:
-    """run_sweep of `runs` default runs (seeds) with `jobs` workers, old then new path, into fresh folders."""
-    from crossstrait_sim.study.sweep import run_sweep
-
+    """run_sweep of `runs` default runs (seeds) with `jobs` workers; each variant in a fresh process and folder."""
     fixed = ["engine.threads=1", *extra] if jobs > 1 else list(extra)
     print(
         f"run_sweep: {runs} default runs (seeds 0-{runs - 1}), n_jobs={jobs}, overrides {fixed}, {os.cpu_count()} cores"
     )
+    variants = (
+        ("compose per run + numpy (old)", False, "0"),
+        ("compose once + numpy", True, "0"),
+        ("compose once + numba (new)", True, "1"),
+    )
+    res = {}
     with tempfile.TemporaryDirectory() as tmp:
-        res = {}
-        for label, once in (("compose per run (old)", False), ("compose once (new)", True)):
-            t = time.perf_counter()
-            rep = run_sweep(
-                Path(tmp) / label.split()[1],
-                {"seed": range(runs)},
-                fixed,
-                n_jobs=jobs,
-                progress=False,
-                compose_once=once,
+        for i, (label, once, numba) in enumerate(variants):
+            code = (
+                "import sys,time;from crossstrait_sim.study.sweep import run_sweep;t=time.perf_counter();"
+                f"r=run_sweep(sys.argv[1],{{'seed':range({runs})}},{fixed!r},n_jobs={jobs},progress=False,"
+                f"compose_once={once});assert set(r.status)=={{'complete'}},r;print(time.perf_counter()-t)"
             )
-            secs = time.perf_counter() - t
-            assert set(rep.status) == {"complete"}, rep
+            env = {**os.environ, "CROSSSTRAIT_SIM_NUMBA": numba}
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(Path(tmp) / str(i))], env=env, capture_output=True, text=True
+            )
+            if out.returncode:
+                sys.exit(out.stderr[-2000:])
+            secs = float(out.stdout.split()[-1])  # the sweep itself, after the process's imports
             res[label] = secs
             print(
-                f"  {label:22s} {secs:7.1f} s  {secs / runs:6.3f} s per run  {60 * runs / secs:6.1f} runs/min"
+                f"  {label:30s} {secs:7.1f} s  {secs / runs:6.3f} s per run  {60 * runs / secs:6.1f} runs/min"
                 f"  -> 1,000 runs: {1000 * secs / runs / 60:5.1f} min (extrapolated)"
             )
-    a, b = res.values()
-    print(f"  speed-up {a / b:.2f}x; load average now {os.getloadavg()[0]:.2f}")
+    a, b = res[variants[0][0]], res[variants[-1][0]]
+    print(f"  speed-up new / old {a / b:.2f}x; load average now {os.getloadavg()[0]:.2f}")
 
 
-def phases(scale: float) -> None:
-    """Agent-steps/s at `scale` and the time in each phase of the step (methods timed from outside the model)."""
-    params = build_params(compose_config([f"scale={scale}", "engine.threads=1"]))
+PHASES = (
+    "policy_levels",
+    "alive_firms",
+    "labour_market",
+    "market",
+    "costs_and_profit",
+    "investment",
+    "location_review",
+    "rd_centres",
+    "exit_and_entry",
+    "professionals",
+    "record",
+)
+
+
+def _timed_run(params, enabled: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """One run on one path: set-up, quarters (wall and CPU time), each phase's wall time, agent-steps."""
+    fast.ENABLED = enabled
     t0 = time.perf_counter()
     m = VectorizedModel(params)
-    setup = time.perf_counter() - t0
-    names = [
-        "policy_levels",
-        "alive_firms",
-        "labour_market",
-        "market",
-        "costs_and_profit",
-        "investment",
-        "location_review",
-        "rd_centres",
-        "exit_and_entry",
-        "professionals",
-        "record",
-    ]
-    spent = dict.fromkeys(names, 0.0)
+    res = {"set-up": time.perf_counter() - t0}
+    spent = dict.fromkeys(PHASES, 0.0)
 
     def timed(name: str, fn):  # type: ignore[no-untyped-def]
         def wrapper(*a, **k):  # type: ignore[no-untyped-def]
@@ -183,51 +201,93 @@ def phases(scale: float) -> None:
 
         return wrapper
 
-    for n in names:  # instance attributes shadow the methods; the model code is unchanged
+    for n in PHASES:  # instance attributes shadow the methods; the model code is unchanged
         setattr(m, n, timed(n, getattr(m, n)))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     m.run()
-    secs = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    m.recorder.to_frame()
-    tab = time.perf_counter() - t0
-    print(f"scale {scale}, engine.threads=1: set-up {setup:.2f} s, quarters {secs:.2f} s, table {tab:.2f} s")
-    print(f"  agent-steps {m.agent_steps:,}; {m.agent_steps / secs:,.0f} agent-steps/s over the quarters")
+    res["quarters"], res["quarters, CPU"] = time.perf_counter() - t0, time.process_time() - c0
+    res["agent_steps"] = m.agent_steps
+    res.update(spent)
+    return res
+
+
+def phases(scale: float, reps: int) -> None:
+    """Agent-steps/s at `scale` and the time in each phase of the step, old (numpy) and new (numba) path."""
+    params = build_params(compose_config([f"scale={scale}", "engine.threads=1"]))
+    _timed_run(build_params(compose_config(["scale=0.001", "engine.threads=1"])), True)  # load the kernels
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _ in PATHS}
+    for _ in range(reps):
+        for label, enabled in PATHS:
+            runs[label].append(_timed_run(params, enabled))
+    med = {label: {k: _med([r[k] for r in rs]) for k in rs[0]} for label, rs in runs.items()}
+    old, new = (med[label] for label, _ in PATHS)
+    steps = old["agent_steps"]
+    print(f"scale {scale}, engine.threads=1, {steps:,.0f} agent-steps, median of {reps} (wall s unless noted):")
+    print(f"  {'':24s} {'old: numpy':>11s} {'new: numba':>11s}")
+    print(f"  {'set-up':24s} {old['set-up']:11.2f} {new['set-up']:11.2f}")
+    ratio = old["quarters"] / new["quarters"]
+    print(f"  {'quarters':24s} {old['quarters']:11.2f} {new['quarters']:11.2f}  ({ratio:.2f}x)")
+    print(f"  {'quarters, CPU time':24s} {old['quarters, CPU']:11.2f} {new['quarters, CPU']:11.2f}")
+    for k in ("quarters", "quarters, CPU"):
+        print(f"  {'agent-steps/s, ' + k:24s} {steps / old[k] / 1e6:10.1f}M {steps / new[k] / 1e6:10.1f}M")
     nested = {"market", "labour_market"}  # market() is also called inside other phases: shares overlap
-    for n in sorted(names, key=lambda k: -spent[k]):
+    for n in sorted(PHASES, key=lambda k: -old[k]):
         note = " (includes nested calls)" if n in nested else ""
-        print(f"  {n:18s} {spent[n]:7.2f} s  {100 * spent[n] / secs:5.1f}%{note}")
+        print(f"  {n:24s} {old[n]:11.2f} {new[n]:11.2f}  {100 * new[n] / new['quarters']:5.1f}% of new{note}")
 
 
 def scale1() -> None:
-    """Scale 1 in a fresh process: wall time (set-up + quarters + table) and max RSS."""
+    """Scale 1 in a fresh process per path: wall time (set-up + quarters + table) and max RSS."""
     code = (
         "import time,resource;from crossstrait_sim.config.compose import compose_config;"
         "from crossstrait_sim.config.parameters import build_params;from crossstrait_sim.runner import simulate;"
+        "simulate(build_params(compose_config(['scale=0.001'])));"  # load the compiled kernels first
         "p=build_params(compose_config(['scale=1.0']));t=time.perf_counter();_,s=simulate(p);d=time.perf_counter()-t;"
-        "print(f'scale 1: {d:.1f} s (set-up + quarters + table), {s/d:,.0f} agent-steps/s, "
+        "print(f'{d:.1f} s (set-up + quarters + table), {s/d:,.0f} agent-steps/s, "
         "max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024:,.0f} MB')"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    print(r.stdout.strip())
+    for label, enabled in PATHS:
+        env = {**os.environ, "CROSSSTRAIT_SIM_NUMBA": "1" if enabled else "0"}
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        print(f"scale 1, {label}: {r.stdout.strip()}")
+
+
+def compile_time() -> None:
+    """A default run in fresh processes: empty numba cache (compiles), filled cache, numpy path."""
+    code = (
+        "import time;t=time.perf_counter();from crossstrait_sim.config.compose import compose_config;"
+        "from crossstrait_sim.config.parameters import build_params;from crossstrait_sim.runner import simulate;"
+        "p=build_params(compose_config([]));t1=time.perf_counter();simulate(p);t2=time.perf_counter();"
+        "simulate(p);t3=time.perf_counter();"
+        "print(f'imports + compose {t1-t:.2f} s, first run {t2-t1:.2f} s, second run {t3-t2:.2f} s')"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        for label, numba in (("empty cache", "1"), ("cache filled", "1"), ("numpy path", "0")):
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache, "CROSSSTRAIT_SIM_NUMBA": numba}
+            t = time.perf_counter()
+            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            print(f"  {label:13s} process {time.perf_counter() - t:5.2f} s: {r.stdout.strip()}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["profile", "compose", "table", "sweep", "phases", "scale1"])
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("part", choices=["profile", "compose", "table", "sweep", "phases", "scale1", "compile"])
+    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5; phases: 1)")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--scale", type=float, default=0.1)
     args, extra = ap.parse_known_args()
+    if args.reps is None:
+        args.reps = 1 if args.part == "phases" else 5
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     {
         "profile": lambda: profile(args.reps),
         "compose": lambda: compose(args.reps),
         "table": lambda: table(args.reps),
         "sweep": lambda: sweep(args.runs, args.jobs, extra),
-        "phases": lambda: phases(args.scale),
+        "phases": lambda: phases(args.scale, args.reps),
         "scale1": scale1,
+        "compile": compile_time,
     }[args.part]()
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 

@@ -15,7 +15,7 @@ from crossstrait_sim.model import fast
 def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sum ``values`` by integer group ``index`` into an array of length ``n`` (in index order)."""
     index = np.asarray(index)
-    if fast.ENABLED and index.dtype.kind in "iu":
+    if index.dtype.kind in "iu" and fast.use(index.size):
         return fast.group_sum(index, np.asarray(values, dtype=np.float64), n)
     return np.bincount(index, weights=values, minlength=n)[:n]
 

@@ -302,7 +302,7 @@ class VectorizedModel(CellTables):
         """Market shares by a logit of competitiveness; revenue and expected profit at the current site."""
         p = self.p
         mk = self.cost_tables(lv, lab)
-        e = self.evaluate_here(lv, q, mk) if fast.ENABLED else self.evaluate(lv, q, mk, None, q.r)
+        e = self.evaluate_here(lv, q, mk) if fast.use(len(q.ix)) else self.evaluate(lv, q, mk, None, q.r)
         self.split_demand(lv, mk, q.s, q.w, e.att, e.elig)
         rev = self.revenue(q, mk, None, e)
         q.market, q.revenue = mk, rev
@@ -348,12 +348,12 @@ class VectorizedModel(CellTables):
         """R&D raises capability; abatement follows enforcement; automation; capacity."""
         p, f = self.p, self.firms
         bh = p.behaviour
-        ix, s, r, o, w, c = q.ix, q.s, q.r, q.o, q.w, q.cell
+        ix, r, o, w = q.ix, q.r, q.o, q.w
         # capability: R&D (plus subsidy) per unit capacity, talent fill, catch-up to the frontier
         frontier = self.capability_frontier(q)
         fill_c, cut_c, target_c, pressure_c, spill_c = self.investment_tables(lv, lab, q)
         x = q.rd * (1.0 + q.sub_rate) / q.size
-        if fast.ENABLED:
+        if fast.use(len(ix)):
             new_size = self._invest_fast(lv, q, frontier, x, (fill_c, cut_c, target_c, pressure_c, spill_c))
         else:
             new_size = self._invest_numpy(lv, q, frontier, x, (fill_c, cut_c, target_c, pressure_c, spill_c))
@@ -392,7 +392,7 @@ class VectorizedModel(CellTables):
         return q.size * np.exp(dlog)
 
     def _invest_numpy(self, lv: dict, q: Quarter, frontier: np.ndarray, x: np.ndarray, tables: tuple) -> np.ndarray:
-        """The numpy path of :meth:`_invest_fast` (``fast.ENABLED = False``)."""
+        """The numpy path of :meth:`_invest_fast` (small populations, or ``fast.ENABLED = False``)."""
         p, f = self.p, self.firms
         bh = p.behaviour
         ix, s, c = q.ix, q.s, q.cell
@@ -563,7 +563,7 @@ class VectorizedModel(CellTables):
         k, retire, promote = self.prof_events(u, h)
         s, r_old = pr.sector[k].astype(np.intp), pr.region[k].astype(np.intp)
         # u / h is uniform on [0, 1) given a review: the choice draw
-        if fast.ENABLED:
+        if fast.use(len(k)):
             cdf = np.cumsum(prob.reshape(S * R, R), axis=-1)
             r_new = fast.choose_grouped(cdf, s * R + r_old, u[k] / h)
         else:
@@ -606,7 +606,7 @@ class VectorizedModel(CellTables):
         """
         pr, b = self.prof, self.p.behaviour.professionals
         retire_rate, promote_rate = np.float32(b.retire_rate), np.float32(b.promote_rate)
-        if fast.ENABLED:
+        if fast.use(len(u)):
             return fast.prof_events(u, pr.alive, pr.stage, h, retire_rate, promote_rate)
         hit = np.flatnonzero((u < h + np.float32(max(b.retire_rate, b.promote_rate))) & pr.alive)
         uh = u[hit]

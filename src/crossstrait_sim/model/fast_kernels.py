@@ -1,0 +1,223 @@
+"""The compiled kernels (numba) behind :mod:`crossstrait_sim.model.fast`; imported on first use.
+
+Only exact operations run here (+, -, *, /, comparisons, integer hashing), each in the order the
+numpy expression it replaces evaluates it, so the results are the numpy path's to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True}
+
+_M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+_S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@njit(**_JIT)
+def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.bincount(index, weights=values, minlength=n)[:n]``: the same sums in the same (agent) order."""
+    out = np.zeros(n)
+    for i in range(index.size):
+        g = index[i]
+        if g < 0:
+            raise ValueError("group_sum: negative group index")
+        if g < n:
+            out[g] += values[i]
+    return out
+
+
+@njit(**_JIT)
+def group_count(index: np.ndarray, n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.bincount(index, minlength=n)[:n]``."""
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(index.size):
+        g = index[i]
+        if g < 0:
+            raise ValueError("group_count: negative group index")
+        if g < n:
+            out[g] += 1
+    return out
+
+
+@njit(**_JIT)
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(**_JIT)
+def keyed_uniforms(key: np.uint64, ids: np.ndarray, t1: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`crossstrait_sim.model.streams.keyed_uniforms` with ``t1 = t + 1``: the same hash, per id."""
+    out = np.empty(ids.size)
+    kt = _mix(t1 * _M2 + key)
+    for i in range(ids.size):
+        z = _mix(np.uint64(ids[i]) * _GOLD + key) ^ kt
+        z = _mix(z + _GOLD)
+        out[i] = np.float64(z >> _S11) * _INV53
+    return out
+
+
+@njit(**_JIT)
+def prof_events(
+    u: np.ndarray, alive: np.ndarray, stage: np.ndarray, h: np.float32, retire: np.float32, promote: np.float32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The professionals' events of a quarter from their uniforms ``u`` (float32, one per slot).
+
+    Returns the slots that review where to work (``u < h``), retire (seniors with
+    ``h <= u < h + retire``) and are promoted (others with ``h <= u < h + promote``), each in slot order.
+    """
+    n = u.size
+    review = np.empty(n, dtype=np.int64)
+    gone = np.empty(n, dtype=np.int64)
+    up = np.empty(n, dtype=np.int64)
+    a = b = c = 0
+    top = h + (retire if retire > promote else promote)
+    for i in range(n):
+        x = u[i]
+        if not alive[i] or not x < top:
+            continue
+        if x < h:
+            review[a] = i
+            a += 1
+            continue
+        d = x - h
+        if stage[i] == 2:
+            if d < retire:
+                gone[b] = i
+                b += 1
+        elif d < promote:
+            up[c] = i
+            c += 1
+    return review[:a], gone[:b], up[:c]
+
+
+@njit(**_JIT)
+def choose_grouped(cdf: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`crossstrait_sim.model.kernels.choose_grouped` given the groups' cumulative probabilities ``cdf``."""
+    n_alt = cdf.shape[1]
+    out = np.empty(group.size, dtype=np.intp)
+    for i in range(group.size):
+        g = group[i]
+        k = 0
+        x = np.float64(u[i])
+        for a in range(n_alt - 1):
+            if x >= cdf[g, a]:
+                k += 1
+        out[i] = k
+    return out
+
+
+@njit(**_JIT)
+def cell_costs(
+    c: np.ndarray,
+    auto: np.ndarray,
+    abat: np.ndarray,
+    log_cap: np.ndarray,
+    pilot: np.ndarray,
+    tab: np.ndarray,
+    saving: float,
+    mic_rate: float,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Per firm at its current site: everything in ``VectorizedModel.evaluate`` before the log and exp.
+
+    ``tab`` stacks the market's cell tables as rows (see ``COST_ROWS``). Returns ``uc`` (unit cost,
+    for the log), and ``out`` of shape (9, n): capability + site shift, keep, cost_cap, compl_cap,
+    exp_fine_cap, sub_rate, mic_elig, elig, price; nsp is read from the table by the caller.
+    """
+    n = c.size
+    uc = np.empty(n)
+    out = np.empty((9, n))
+    for i in range(n):
+        j = c[i]
+        a, b = auto[i], abat[i]
+        unabated = 1.0 - b
+        fixed = tab[0, j] * (1.0 - saving * a)
+        compl_cap = tab[1, j] * unabated + tab[2, j] * (b * b)
+        uc[i] = ((tab[3, j] + fixed) + 0.0) + compl_cap
+        mic = tab[4, j] * (1.0 if pilot[i] else 0.0)
+        sub_rate = mic_rate * mic + tab[5, j]
+        exp_fine = tab[6, j] * (1.0 if unabated > tab[7, j] else 0.0)
+        out[0, i] = log_cap[i] + tab[8, j]
+        out[1, i] = tab[9, j] + tab[10, j] * sub_rate
+        out[2, i] = ((fixed + tab[11, j]) + compl_cap) + exp_fine
+        out[3, i] = compl_cap
+        out[4, i] = exp_fine
+        out[5, i] = sub_rate
+        out[6, i] = mic
+        out[7, i] = tab[12, j]
+        out[8, i] = tab[13, j]
+    return uc, out
+
+
+COST_ROWS = (
+    "fixed",
+    "compl",
+    "abate",
+    "var_wage",
+    "mic",
+    "credit",
+    "fine",
+    "breach_at",
+    "shift",
+    "keep0",
+    "rd",
+    "wage",
+    "elig",
+    "price",
+)
+"""The rows of ``tab`` in :func:`cell_costs`: Market fields, in this order."""
+
+
+@njit(**_JIT)
+def capability_and_costs(
+    c: np.ndarray,
+    s: np.ndarray,
+    log_cap: np.ndarray,
+    abat: np.ndarray,
+    auto: np.ndarray,
+    mic_elig: np.ndarray,
+    size: np.ndarray,
+    profit: np.ndarray,
+    px: np.ndarray,
+    tab: np.ndarray,
+    frontier: np.ndarray,
+    k: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``VectorizedModel.investment`` between its power and exp calls: new capability, abatement, automation.
+
+    ``px`` is (R&D x (1 + subsidy) / size)^alpha; ``tab`` rows by cell: fill^talent_weight, cut, abatement
+    target, fixed-cost pressure, spillover; ``k`` the scalars theta, catch_up, adjust_speed, automation
+    boost x MIC level, automation rate, automation cost, size_adjust, target_margin, size_adjust_max.
+    Returns log capability, abatement, automation and dlog (the capacity change before its exp);
+    ``profit`` is updated in place (automation cost).
+    """
+    n = c.size
+    lc_new, ab_new, au_new, dlog = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    theta, catch_up, speed, boost_k, rate, cost, adj, target, adj_max = (
+        k[0],
+        k[1],
+        k[2],
+        k[3],
+        k[4],
+        k[5],
+        k[6],
+        k[7],
+        k[8],
+    )
+    for i in range(n):
+        j = c[i]
+        gap = frontier[s[i]] - log_cap[i]
+        own = theta * px[i] * tab[0, j]
+        lc_new[i] = log_cap[i] + ((own + catch_up * max(gap, 0.0)) + tab[4, j]) * (1.0 - tab[1, j])
+        ab_new[i] = abat[i] + speed * (tab[2, j] - abat[i])
+        boost = 1.0 + boost_k * mic_elig[i]
+        d_auto = min(1.0, rate * tab[3, j] * boost) * (1.0 - auto[i])
+        au_new[i] = auto[i] + d_auto
+        p = profit[i] - cost * d_auto * size[i]
+        profit[i] = p
+        dlog[i] = min(max(adj * (p / size[i] - target), -adj_max), adj_max)
+    return lc_new, ab_new, au_new, dlog
