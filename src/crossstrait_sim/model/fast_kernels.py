@@ -96,22 +96,6 @@ def prof_events(
 
 
 @njit(**_JIT)
-def choose_grouped(cdf: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`crossstrait_sim.model.kernels.choose_grouped` given the groups' cumulative probabilities ``cdf``."""
-    n_alt = cdf.shape[1]
-    out = np.empty(group.size, dtype=np.intp)
-    for i in range(group.size):
-        g = group[i]
-        k = 0
-        x = np.float64(u[i])
-        for a in range(n_alt - 1):
-            if x >= cdf[g, a]:
-                k += 1
-        out[i] = k
-    return out
-
-
-@njit(**_JIT)
 def cell_costs(
     c: np.ndarray,
     auto: np.ndarray,
@@ -221,3 +205,46 @@ def capability_and_costs(
         profit[i] = p
         dlog[i] = min(max(adj * (p / size[i] - target), -adj_max), adj_max)
     return lc_new, ab_new, au_new, dlog
+
+
+@njit(**_JIT)
+def migrate(
+    k: np.ndarray,
+    u: np.ndarray,
+    h: np.float32,
+    sector: np.ndarray,
+    region: np.ndarray,
+    cdf: np.ndarray,
+    n_r: int,
+    home: int,
+    count: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The professionals' reviews: each slot in ``k`` picks a region with the uniform ``u / h``.
+
+    ``cdf`` (sector x from, to) holds the cumulative choice probabilities. Moves them in ``region``,
+    updates ``count`` (sector, region) in place, and returns the old and new regions and the moves
+    out of ``home`` by destination and back to it by origin (agents).
+    """
+    n_alt = cdf.shape[1]
+    r_old = np.empty(k.size, dtype=np.intp)
+    r_new = np.empty(k.size, dtype=np.intp)
+    out = np.zeros(n_r, dtype=np.int64)
+    back = np.zeros(n_r, dtype=np.int64)
+    for i in range(k.size):
+        j = k[i]
+        s, ro = np.intp(sector[j]), np.intp(region[j])
+        g = s * n_r + ro
+        x = np.float64(u[j] / h)
+        rn = 0
+        for a in range(n_alt - 1):
+            if x >= cdf[g, a]:
+                rn += 1
+        region[j] = rn
+        r_old[i], r_new[i] = ro, rn
+        count[s, ro] -= 1
+        count[s, rn] += 1
+        if ro == home and rn != home:
+            out[rn] += 1
+        elif ro != home and rn == home:
+            back[ro] += 1
+    return r_old, r_new, out, back

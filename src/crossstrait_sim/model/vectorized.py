@@ -563,22 +563,11 @@ class VectorizedModel(CellTables):
         u = self.rng["prof_choice"].random(pr.capacity, dtype=np.float32)
         h = np.float32(b.review_rate)
         k, retire, promote = self.prof_events(u, h)
-        s, r_old = pr.sector[k].astype(np.intp), pr.region[k].astype(np.intp)
-        # u / h is uniform on [0, 1) given a review: the choice draw
-        if fast.use(len(k)):
-            cdf = np.cumsum(prob.reshape(S * R, R), axis=-1)
-            r_new = fast.choose_grouped(cdf, s * R + r_old, u[k] / h)
-        else:
-            r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
-        pr.region[k] = r_new
+        r_old, r_new, n_out, n_back = self.migrate(prob, k, u, h)
         self.log("migration", k[r_new != r_old], r_new[r_new != r_old])
-        out_m = (r_old == self.iTW) & (r_new != self.iTW)
-        ret_m = (r_old != self.iTW) & (r_new == self.iTW)
-        self.out["outflow"] = np.bincount(r_new[out_m], minlength=R) * wgt
-        self.out["return"] = np.bincount(r_old[ret_m], minlength=R) * wgt
+        self.out["outflow"] = n_out * wgt
+        self.out["return"] = n_back * wgt
         count = self.talent_count
-        count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
-        count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
         self.taiwan_response(lv, lab)
         # demography: seniors retire, others are promoted (drawn above)
         pr.alive[retire] = False
@@ -600,6 +589,29 @@ class VectorizedModel(CellTables):
             self.log("prof_entry", slots, pr.sector[slots])
             count[:, self.iTW] += np.bincount(pr.sector[slots], minlength=S)
         self.talent = count * wgt
+
+    def migrate(
+        self, prob: np.ndarray, k: np.ndarray, u: np.ndarray, h: np.float32
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Professionals ``k`` choose a region by logit (``prob`` by sector and current region) with ``u / h``.
+
+        Moves them, keeps ``talent_count`` up to date, and returns their old and new regions and the
+        agents who left Taiwan by destination and who came back by origin.
+        """
+        pr, S, R, iTW = self.prof, self.S, self.R, self.iTW
+        cdf = np.cumsum(prob.reshape(S * R, R), axis=-1)
+        if fast.use(len(k)):
+            return fast.migrate(k, u, h, pr.sector, pr.region, cdf, R, iTW, self.talent_count)
+        s, r_old = pr.sector[k].astype(np.intp), pr.region[k].astype(np.intp)
+        # u / h is uniform on [0, 1) given a review: the choice draw
+        r_new = K.choose_grouped(prob.reshape(S * R, R), s * R + r_old, u[k] / h)
+        pr.region[k] = r_new
+        out_m = (r_old == iTW) & (r_new != iTW)
+        ret_m = (r_old != iTW) & (r_new == iTW)
+        count = self.talent_count
+        count -= np.bincount(s * R + r_old, minlength=S * R).reshape(S, R)
+        count += np.bincount(s * R + r_new, minlength=S * R).reshape(S, R)
+        return r_old, r_new, np.bincount(r_new[out_m], minlength=R), np.bincount(r_old[ret_m], minlength=R)
 
     def prof_events(self, u: np.ndarray, h: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Slots that review where to work, retire and are promoted this quarter, from one uniform each.
