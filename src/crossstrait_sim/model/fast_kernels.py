@@ -109,12 +109,12 @@ def cell_costs(
     """Per firm at its current site: everything in ``VectorizedModel.evaluate`` before the log and exp.
 
     ``tab`` stacks the market's cell tables as rows (see ``COST_ROWS``). Returns ``uc`` (unit cost,
-    for the log), and ``out`` of shape (9, n): capability + site shift, keep, cost_cap, compl_cap,
-    exp_fine_cap, sub_rate, mic_elig, elig, price; nsp is read from the table by the caller.
+    for the log), and ``out`` of shape (10, n): capability + site shift, keep, cost_cap, compl_cap,
+    exp_fine_cap, sub_rate, mic_elig, elig, price, nsp_rate.
     """
     n = c.size
     uc = np.empty(n)
-    out = np.empty((9, n))
+    out = np.empty((10, n))
     for i in range(n):
         j = c[i]
         a, b = auto[i], abat[i]
@@ -134,6 +134,7 @@ def cell_costs(
         out[6, i] = mic
         out[7, i] = tab[12, j]
         out[8, i] = tab[13, j]
+        out[9, i] = tab[14, j]
     return uc, out
 
 
@@ -152,6 +153,7 @@ COST_ROWS = (
     "wage",
     "elig",
     "price",
+    "nsp",
 )
 """The rows of ``tab`` in :func:`cell_costs`: Market fields, in this order."""
 
@@ -248,3 +250,76 @@ def migrate(
         elif ro != home and rn == home:
             back[ro] += 1
     return r_old, r_new, out, back
+
+
+@njit(**_JIT)
+def alive_rows(alive: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.flatnonzero(alive)``."""
+    n = 0
+    for i in range(alive.size):
+        n += alive[i]
+    ix = np.empty(n, dtype=np.intp)
+    j = 0
+    for i in range(alive.size):
+        if alive[i]:
+            ix[j] = i
+            j += 1
+    return ix
+
+
+@njit(**_JIT)
+def gather_cells(
+    ix: np.ndarray, sector: np.ndarray, region: np.ndarray, origin: np.ndarray, n_r: int, n_o: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Sector, region, origin (as intp) of slots ``ix`` and their cell (sector x R + region) x O + origin."""
+    n = ix.size
+    s, r, o, c = np.empty(n, np.intp), np.empty(n, np.intp), np.empty(n, np.intp), np.empty(n, np.intp)
+    for i in range(n):
+        j = ix[i]
+        s[i], r[i], o[i] = sector[j], region[j], origin[j]
+        c[i] = (s[i] * n_r + r[i]) * n_o + o[i]
+    return s, r, o, c
+
+
+@njit(**_JIT)
+def market_outcomes(
+    s: np.ndarray,
+    r: np.ndarray,
+    w: np.ndarray,
+    size: np.ndarray,
+    abat: np.ndarray,
+    econ: np.ndarray,
+    att: np.ndarray,
+    per_world: np.ndarray,
+    per_proc: np.ndarray,
+    rd_int: np.ndarray,
+    pollution: np.ndarray,
+    k: np.ndarray,
+    home: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``VectorizedModel.market`` after the demand split, per firm.
+
+    ``econ`` rows as :func:`cell_costs` returns them (keep 1, cost_cap 2, compl_cap 3, exp_fine_cap 4,
+    mic_elig 6, elig 7, price 8) plus nsp_rate as row 9; ``k`` the MIC2025 rate and Taiwan's R&D credit.
+    Returns rows: revenue, profit, margin, R&D, expected fines, compliance cost, New Southbound support,
+    MIC2025 spend, TW R&D credit spend, emissions (the spending rows in real firms, x weight).
+    """
+    n = s.size
+    out = np.empty((10, n))
+    mic_rate, credit = k[0], k[1]
+    for i in range(n):
+        j = s[i]
+        rev = att[i] * (per_world[j] * econ[8, i] + per_proc[j] * econ[7, i])
+        profit = rev * econ[1, i] - size[i] * econ[2, i]
+        rd = rd_int[j] * rev
+        out[0, i] = rev
+        out[1, i] = profit
+        out[2, i] = profit / size[i]
+        out[3, i] = rd
+        out[4, i] = econ[4, i] * size[i]
+        out[5, i] = econ[3, i] * size[i] * w[i]
+        out[6, i] = econ[9, i] * rev * w[i]
+        out[7, i] = rd * mic_rate * econ[6, i] * w[i]
+        out[8, i] = rd * credit * (1.0 if r[i] == home else 0.0) * w[i]
+        out[9, i] = pollution[j] * (1.0 - abat[i]) * size[i] * w[i]
+    return out

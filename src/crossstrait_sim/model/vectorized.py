@@ -207,14 +207,19 @@ class VectorizedModel(CellTables):
     def alive_firms(self) -> Quarter:
         """Gather the alive firms' state at the start of the quarter."""
         f = self.firms
-        ix = np.flatnonzero(f.alive)
-        s, r, o = f.sector[ix].astype(np.intp), f.region[ix].astype(np.intp), f.origin[ix].astype(np.intp)
+        if fast.use(f.capacity):
+            ix = fast.alive_rows(f.alive)
+            s, r, o, cell = fast.gather_cells(ix, f.sector, f.region, f.origin, self.R, self.O)
+        else:
+            ix = np.flatnonzero(f.alive)
+            s, r, o = f.sector[ix].astype(np.intp), f.region[ix].astype(np.intp), f.origin[ix].astype(np.intp)
+            cell = (s * self.R + r) * self.O + o
         return Quarter(
             ix=ix,
             s=s,
             r=r,
             o=o,
-            cell=(s * self.R + r) * self.O + o,
+            cell=cell,
             w=f.weight[ix],
             size=f.size[ix],
             log_cap=f.log_cap[ix],
@@ -265,26 +270,29 @@ class VectorizedModel(CellTables):
             nsp_rate=mk.nsp[c],
         )
 
-    def evaluate_here(self, lv: dict, q: Quarter, mk: Market) -> Econ:
-        """``evaluate(lv, q, mk, None, q.r)`` (every firm at its current site) with a compiled kernel."""
-        bh = self.p.behaviour
+    def _market_fast(self, lv: dict, q: Quarter, mk: Market) -> Quarter:
+        """:meth:`market` with compiled kernels around numpy's log and exp: the same numbers."""
+        p = self.p
+        bh = p.behaviour
         tab = np.stack([getattr(mk, name) for name in fast.COST_ROWS])
         uc, x = fast.cell_costs(
             q.cell, q.automation, q.abatement, q.log_cap, q.pilot, tab, bh.automation.labour_saving, lv["mic_rate"]
         )
         z = K.competitiveness(x[0], uc, 0.0, bh.market.eta)
-        return Econ(
-            att=q.size * np.exp(z * (1.0 / bh.market.sigma)),
-            elig=x[7],
-            price=x[8],
-            keep=x[1],
-            cost_cap=x[2],
-            compl_cap=x[3],
-            exp_fine_cap=x[4],
-            sub_rate=x[5],
-            mic_elig=x[6],
-            nsp_rate=mk.nsp[q.cell],
-        )
+        att = q.size * np.exp(z * (1.0 / bh.market.sigma))
+        self.split_demand(lv, mk, q.s, q.w, att, x[7])
+        k = np.array([lv["mic_rate"], p.policy.tw_base.rd_tax_credit], dtype=np.float64)
+        y = fast.market_outcomes(
+            q.s, q.r, q.w, q.size, q.abatement, x, att, mk.per_att_world, mk.per_att_proc, p.rd_intensity,
+            p.pollution, k, self.iTW,
+        )  # fmt: skip
+        q.market, q.revenue, q.profit, q.margin, q.rd = mk, y[0], y[1], y[2], y[3]
+        q.sub_rate, q.mic_elig = x[5], x[6]
+        self.out.update(
+            k1=x[1], exp_fine=y[4], cost_compliance=y[5], nsp_sub=y[6], mic_spend=y[7], tw_credit_spend=y[8],
+            emissions=y[9],
+        )  # fmt: skip
+        return q
 
     def revenue(self, q: Quarter, mk: Market, j: np.ndarray | None, e: Econ) -> np.ndarray:
         """Revenue per real firm: its share of world demand (at its price) and of CN procurement."""
@@ -304,7 +312,9 @@ class VectorizedModel(CellTables):
         """Market shares by a logit of competitiveness; revenue and expected profit at the current site."""
         p = self.p
         mk = self.cost_tables(lv, lab)
-        e = self.evaluate_here(lv, q, mk) if fast.use(len(q.ix)) else self.evaluate(lv, q, mk, None, q.r)
+        if fast.use(len(q.ix)):
+            return self._market_fast(lv, q, mk)
+        e = self.evaluate(lv, q, mk, None, q.r)
         self.split_demand(lv, mk, q.s, q.w, e.att, e.elig)
         rev = self.revenue(q, mk, None, e)
         q.market, q.revenue = mk, rev
