@@ -63,23 +63,21 @@ def keyed_uniforms(key: np.uint64, ids: np.ndarray, t1: np.uint64) -> np.ndarray
 
 @njit(**_JIT)
 def prof_events(
-    u: np.ndarray, alive: np.ndarray, stage: np.ndarray, h: np.float32, retire: np.float32, promote: np.float32
+    hit: np.ndarray, u: np.ndarray, stage: np.ndarray, h: np.float32, retire: np.float32, promote: np.float32
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """The professionals' events of a quarter from their uniforms ``u`` (float32, one per slot).
+    """Split the professionals with an event this quarter (slots ``hit``, alive with ``u < h + rate``).
 
     Returns the slots that review where to work (``u < h``), retire (seniors with
     ``h <= u < h + retire``) and are promoted (others with ``h <= u < h + promote``), each in slot order.
     """
-    n = u.size
+    n = hit.size
     review = np.empty(n, dtype=np.int64)
     gone = np.empty(n, dtype=np.int64)
     up = np.empty(n, dtype=np.int64)
     a = b = c = 0
-    top = h + (retire if retire > promote else promote)
-    for i in range(n):
+    for m in range(n):
+        i = hit[m]
         x = u[i]
-        if not alive[i] or not x < top:
-            continue
         if x < h:
             review[a] = i
             a += 1
