@@ -133,7 +133,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ("region",),
         "pollution units per quarter",
         "flow",
-        "pollution x (1 - abatement) x capacity of plants in the region",
+        "pollution x (1 - abatement) x capacity (x cap under a production limit) of plants in the region",
     ),
 )
 BY_NAME = {ind.name: ind for ind in INDICATORS}
