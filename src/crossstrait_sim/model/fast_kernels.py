@@ -285,6 +285,7 @@ def market_outcomes(
     r: np.ndarray,
     w: np.ndarray,
     size: np.ndarray,
+    cap: np.ndarray,
     abat: np.ndarray,
     econ: np.ndarray,
     att: np.ndarray,
@@ -300,7 +301,8 @@ def market_outcomes(
     ``econ`` rows as :func:`cell_costs` returns them (keep 1, cost_cap 2, compl_cap 3, exp_fine_cap 4,
     mic_elig 6, elig 7, price 8) plus nsp_rate as row 9; ``k`` the MIC2025 rate and Taiwan's R&D credit.
     Returns rows: revenue, profit, margin, R&D, expected fines, compliance cost, New Southbound support,
-    MIC2025 spend, TW R&D credit spend, emissions (the spending rows in real firms, x weight).
+    MIC2025 spend, TW R&D credit spend, emissions (the spending rows in real firms, x weight); ``cap`` is
+    the share of capacity a plant may sell under a production limit.
     """
     n = s.size
     out = np.empty((10, n))
@@ -319,5 +321,5 @@ def market_outcomes(
         out[6, i] = econ[9, i] * rev * w[i]
         out[7, i] = rd * mic_rate * econ[6, i] * w[i]
         out[8, i] = rd * credit * (1.0 if r[i] == home else 0.0) * w[i]
-        out[9, i] = pollution[j] * (1.0 - abat[i]) * size[i] * w[i]
+        out[9, i] = pollution[j] * (1.0 - abat[i]) * (size[i] * cap[i]) * w[i]
     return out
