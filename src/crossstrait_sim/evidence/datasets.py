@@ -1,10 +1,11 @@
 """The data shipped with the package: observed series and literature inputs, validated on load.
 
 The CSVs live in ``crossstrait_sim/evidence/data/`` (``observed/``: official series up to
-2019, never later: 2020 on is the out-of-sample test; ``inputs/``: policy facts and literature magnitudes; ``README.md`` says what
-each file is and where it comes from). Every file is checked strictly when it is read,
-and any problem raises :class:`DataError` naming the file, the row (the line in the
-file, header = line 1), the offending value and what is allowed:
+2019, never later: 2020 on is the out-of-sample test; ``inputs/``: policy facts and
+literature magnitudes; ``README.md`` says what each file is and where it comes from).
+Every file is checked strictly when it is read, and any problem raises :class:`DataError`
+naming the file, the row (the line in the file, header = line 1), the offending value and
+what is allowed:
 
 - the file must be UTF-8 (a UTF-8 byte-order mark is accepted); bad bytes are reported
   with their byte offset and line;
@@ -121,7 +122,7 @@ def data_dir() -> Path:
 
 
 DATA_FOLDERS: tuple[str, ...] = ("observed", "inputs")
-"""The folders of data files (``posterior/`` holds the fitted draws, read by :mod:`crossstrait_sim.evidence.posterior`)."""
+"""The folders of data files (``posterior/`` holds the fitted draws: :mod:`crossstrait_sim.evidence.posterior`)."""
 
 
 def data_files() -> list[str]:
