@@ -21,6 +21,7 @@ import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from crossstrait_sim.config.checks import check_known_keys, check_range, check_values
+from crossstrait_sim.config.posterior import apply_posterior_draw
 from crossstrait_sim.config.quarters import quarter_ordinal, quarter_range
 from crossstrait_sim.config.schedule import LATEST_START, Schedule, build_schedule
 from crossstrait_sim.config.schema import BehaviourConfig, PolicyConfig, PopulationConfig, SimConfig
@@ -224,8 +225,11 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
 
     Every value is first checked against the range declared beside its schema field
     (:func:`~crossstrait_sim.config.checks.check_values`); then one step per config group checks
-    what ties its values together and builds its arrays.
+    what ties its values together and builds its arrays. With ``posterior.draw`` on, the seed's
+    posterior draw is applied first (:func:`~crossstrait_sim.config.posterior.apply_posterior_draw`).
     """
+    if isinstance(cfg, DictConfig):
+        cfg = apply_posterior_draw(cfg)
     c = to_typed(cfg) if isinstance(cfg, (DictConfig, ListConfig)) else cfg
     check_values(c)
     run = _run_settings(c)

@@ -1077,6 +1077,28 @@ class EngineConfig:
 
 
 @dataclass
+class PosteriorDraw:
+    """Parameter uncertainty: one parameter set per seed from the packaged posterior (``conf/calibration/``)."""
+
+    draw: bool = param(
+        False,
+        unit="bool",
+        source="-",
+        meaning=(
+            "draw one parameter set per seed from the packaged posterior draws "
+            "(crossstrait_sim/evidence/data/posterior/draws.csv, by weight), reproducibly from the seed"
+        ),
+    )
+    row: int = param(
+        -1,
+        unit="row",
+        source="-",
+        meaning="row of the posterior draws a run took (set by the draw and kept in the resolved config; -1: none)",
+        valid=Bounds(-1, None, "a row number of the draws, or -1"),
+    )
+
+
+@dataclass
 class SimConfig:
     """The whole run: scenario, seed, scale, horizon and every model table."""
 
@@ -1112,6 +1134,7 @@ class SimConfig:
     population: PopulationConfig = field(default_factory=PopulationConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    posterior: PosteriorDraw = field(default_factory=PosteriorDraw)
 
 
 def register_configs() -> None:
