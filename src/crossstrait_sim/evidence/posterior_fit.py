@@ -4,9 +4,9 @@
 small preset the tests use) runs, in order:
 
 1. **Screening** (SALib Morris, ``r`` trajectories, common random numbers): the elementary effects of
-   every prior on the distance to the data. A dummy parameter changes only the model seed, so its
-   effect is the simulator's noise; a parameter whose mu* is not above ``freeze_factor`` times the
-   dummy's moves the fit less than a new seed does, and is frozen at its config value.
+   every prior on every target's z-score. A dummy parameter changes only the model seed, so its
+   effect is the simulator's noise; a parameter that moves no target more than ``freeze_factor``
+   times what the dummy does is frozen at its config value.
    Cached in ``<workdir>/screening.json``.
 2. **ABC-SMC** (pyabc 0.13) over the free parameters: each particle is one simulation with a fresh
    seed (the simulator's noise is part of the likelihood), summarised by the targets of
@@ -179,17 +179,31 @@ class _MorrisPoint:
     names: tuple[str, ...]
     seeds: tuple[int, ...]
 
-    def __call__(self, x: np.ndarray) -> float:
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """The model's z-scores, (model - data) / sd per target, averaged over the seeds."""
         # the last column is the dummy: it changes no parameter but the model seeds (by len(seeds) when
-        # above 0.5), so its elementary effect is the distance's change from the simulator's noise alone
+        # above 0.5), so its elementary effect is the change from the simulator's noise alone
         vals = dict(zip(self.names, x[:-1], strict=True))
         shift = len(self.seeds) if x[-1] > 0.5 else 0
-        rows = [self.sim.moments(vals, s + shift) for s in self.seeds]
-        return z_distance(np.nanmean(np.asarray(rows), axis=0), self.sim.targets)
+        rows = np.asarray([self.sim.moments(vals, s + shift) for s in self.seeds])
+        z = (np.nanmean(rows, axis=0) - np.array([t.value for t in self.sim.targets])) / np.array(
+            [t.sd for t in self.sim.targets]
+        )
+        return np.where(np.isfinite(z), z, 0.0)
+
+
+NOISE_FLOOR_SD = 0.05
+"""Smallest noise (z units) a target's seed effect is taken to have in the screening's signal-to-noise ratio."""
 
 
 def screen(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = False) -> dict[str, Any]:
-    """Morris elementary effects of each prior (and a dummy) on the distance; cached in ``screening.json``."""
+    """Morris screening of each prior (and a seed dummy) on the targets; cached in ``workdir/screening.json``.
+
+    A parameter's effect on a target is its Morris mu* on the target's z-score (per unit of its prior
+    range) over the dummy's, i.e. against what a new seed does to that target; its effect is the largest
+    over the targets, whether or not they fit. It is frozen when that is at most ``freeze_factor``: it
+    moves no target clearly more than the simulator's noise does.
+    """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
@@ -201,27 +215,36 @@ def screen(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = Fa
         cached = json.loads(path.read_text())
         if cached.get("fingerprint") == fp:
             return cached
-    problem = {
-        "num_vars": len(priors) + 1,
-        "names": [p.name for p in priors] + ["dummy"],
-        "bounds": [list(p.bounds) for p in priors] + [[0.0, 1.0]],
-    }
+    names = [p.name for p in priors] + ["dummy"]
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(p.bounds) for p in priors] + [[0.0, 1.0]]}
     x = morris_sample.sample(problem, int(sc.trajectories), num_levels=int(sc.levels), seed=int(sc.seed))
     t0 = time.perf_counter()
     if not quiet:
-        print(f"screening: {len(x)} simulations (Morris, {sc.trajectories} trajectories)", flush=True)
+        print(
+            f"screening: {len(x)} points x {len(sc.seeds)} seeds (Morris, {sc.trajectories} trajectories)", flush=True
+        )
     point = _MorrisPoint(sim, tuple(p.name for p in priors), tuple(int(s) for s in sc.seeds))
-    y = np.asarray(_pool_map(point, list(x), int(settings.n_jobs)))
-    res = morris_analyze.analyze(problem, x, y, num_levels=int(sc.levels), seed=int(sc.seed))
-    # mu* per unit of the search range, so a log-scale and a linear prior compare alike
-    mu = {n: float(m) for n, m in zip(problem["names"], res["mu_star"], strict=True)}
-    floor = mu["dummy"] * float(sc.freeze_factor)
+    z = np.asarray(_pool_map(point, list(x), int(settings.n_jobs)))
+    mu = np.array(
+        [morris_analyze.analyze(problem, x, z[:, j], num_levels=int(sc.levels))["mu_star"] for j in range(z.shape[1])]
+    )  # targets x parameters
+    # signal to noise per target: a parameter's mu* over the dummy's (at least NOISE_FLOOR_SD, so a target
+    # the seed hardly moves does not turn a tiny effect into a large ratio); its effect is the largest
+    ratio = mu / np.maximum(mu[:, -1:], NOISE_FLOOR_SD)
+    effect = ratio.max(axis=0)
+    top = np.argsort(-ratio, axis=0)[:3]  # the three targets each parameter moves most against the noise
     rows = [
-        {"name": n, "mu_star": mu[n], "sigma": float(s), "frozen": bool(n != "dummy" and mu[n] <= floor)}
-        for n, s in zip(problem["names"], res["sigma"], strict=True)
+        {
+            "name": n,
+            "effect": float(effect[i]),
+            "rms_mu_star_z": float(np.sqrt(np.mean(mu[:, i] ** 2))),
+            "frozen": bool(n != "dummy" and effect[i] <= float(sc.freeze_factor)),
+            "moves_most": [sim.targets[j].key for j in top[:, i]],
+        }
+        for i, n in enumerate(names)
     ]
-    out = {"fingerprint": fp, "simulations": len(x), "seconds": round(time.perf_counter() - t0, 1),
-           "noise_floor": floor, "rows": rows}  # fmt: skip
+    out = {"fingerprint": fp, "simulations": len(x) * len(sc.seeds), "seconds": round(time.perf_counter() - t0, 1),
+           "freeze_factor": float(sc.freeze_factor), "rows": rows}  # fmt: skip
     write_json(path, out)
     return out
 
@@ -275,7 +298,7 @@ def run_abc(sim: Simulator, free: list[Prior], settings: DictConfig, workdir: Pa
                 f.rename(f.with_suffix(f.suffix + f".{int(time.time())}.old"))
         history = abc.new("sqlite:///" + str(db), observed)
         write_json(meta, {"fingerprint": fp, "abc_id": history.id})
-    done = history.max_t + 1
+    done = max(history.max_t + 1, 0)
     left = int(settings.max_generations) - done
     if left > 0:
         history = abc.run(
