@@ -345,3 +345,9 @@ def observed_value(name: str, year: int) -> float:
     if hit.empty:
         raise DataError(f"{name}: no row for year {year}")
     return float(hit.iloc[0])
+
+
+def observed_talent_in_cn() -> pd.Series:
+    """DGBAS Taiwanese working in the mainland, thousand persons by year (the points figures overlay)."""
+    df = load_series("observed/taiwanese_working_in_mainland.csv")
+    return df.set_index("year")["value"].astype(float)
