@@ -551,7 +551,7 @@ def quarterly_frame(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(q).fillna(0.0)
 
 
-def _annual(frame: pd.DataFrame, year: int, months: int) -> dict[str, float]:
+def annual_quantities(frame: pd.DataFrame, year: int, months: int) -> dict[str, float]:
     """Stocks: mean of the year's quarters; flows: sum over the first ``months`` months (part quarters pro rata)."""
     rows = frame[frame.index.str[:4] == str(year)]
     if len(rows) < 4:
@@ -562,7 +562,7 @@ def _annual(frame: pd.DataFrame, year: int, months: int) -> dict[str, float]:
     return out
 
 
-def _series_value(a: dict[str, float], series: str) -> float:
+def series_value(a: dict[str, float], series: str) -> float:
     """One target series from the annual quantities ``a`` (NaN where undefined)."""
     if not a:
         return np.nan
@@ -592,7 +592,7 @@ def target_value(frame: pd.DataFrame, t: Target) -> float:
     """The model's value of target ``t`` from a :func:`quarterly_frame` (NaN if the run misses its years)."""
 
     def v(year: int) -> float:
-        return _series_value(_annual(frame, year, t.months), t.series)
+        return series_value(annual_quantities(frame, year, t.months), t.series)
 
     if t.kind == "level":
         return v(t.year)
