@@ -163,7 +163,7 @@ def fingerprint(settings: DictConfig, priors: list[Prior], targets: tuple[Target
 # ---------------------------------------------------------------------------- screening
 
 
-def _pool_map(fn: Any, items: list[Any], n_jobs: int) -> list[Any]:
+def pool_map(fn: Any, items: list[Any], n_jobs: int) -> list[Any]:
     """``map`` in ``n_jobs`` processes (fork), in order."""
     if n_jobs <= 1:
         return [fn(x) for x in items]
@@ -224,7 +224,7 @@ def screen(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = Fa
             f"screening: {len(x)} points x {len(sc.seeds)} seeds (Morris, {sc.trajectories} trajectories)", flush=True
         )
     point = _MorrisPoint(sim, tuple(p.name for p in priors), tuple(int(s) for s in sc.seeds))
-    z = np.asarray(_pool_map(point, list(x), int(settings.n_jobs)))
+    z = np.asarray(pool_map(point, list(x), int(settings.n_jobs)))
     mu = np.array(
         [morris_analyze.analyze(problem, x, z[:, j], num_levels=int(sc.levels))["mu_star"] for j in range(z.shape[1])]
     )  # targets x parameters
