@@ -90,7 +90,7 @@ def test_every_assumed_number_has_a_finite_plausible_range(defaults):
     assert not missing, f"assumed parameters without a plausible range: {missing}"
 
 
-@pytest.mark.parametrize("calibration", ["fitted", "none"])
+@pytest.mark.parametrize("calibration", ["posterior_mean", "none"])
 def test_configured_values_lie_in_their_plausible_range(calibration):
     values = OmegaConf.to_container(compose_config([*paramdoc.DEFAULTS, f"calibration={calibration}"]), resolve=True)
     outside = [

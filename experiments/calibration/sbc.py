@@ -56,7 +56,7 @@ def simulate_table(sim: Simulator, theta: np.ndarray, seeds: np.ndarray, cache: 
     while len(done) < len(theta):
         i = len(done)
         items = [(theta[j], int(seeds[j])) for j in range(i, min(i + chunk, len(theta)))]
-        done = np.vstack([done, np.asarray(pool_map(_Run(sim, names), items, n_jobs))])
+        done = np.vstack([done, np.asarray(pool_map(_Run(sim, names), items, n_jobs))])  # saved per chunk
         np.savez(cache, m=done)
         rate = (time.perf_counter() - t0) / max(len(done) - i, 1)
         print(f"sbc: {len(done)}/{len(theta)} simulations ({rate:.2f} s each)", flush=True)

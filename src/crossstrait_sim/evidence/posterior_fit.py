@@ -163,14 +163,34 @@ def fingerprint(settings: DictConfig, priors: list[Prior], targets: tuple[Target
 # ---------------------------------------------------------------------------- screening
 
 
-def pool_map(fn: Any, items: list[Any], n_jobs: int) -> list[Any]:
-    """``map`` in ``n_jobs`` processes (fork), in order."""
-    if n_jobs <= 1:
-        return [fn(x) for x in items]
+def pool_map(fn: Any, items: list[Any], n_jobs: int, label: str = "") -> list[Any]:
+    """``map`` in ``n_jobs`` processes (fork), in order; with a ``label``, a progress line about every 10%."""
     import multiprocessing as mp
 
-    with mp.get_context("fork").Pool(n_jobs) as pool:
-        return pool.map(fn, items, chunksize=1)
+    n, out, t0 = len(items), [None] * len(items), time.perf_counter()
+    step = max(1, n // 10)
+    pool = mp.get_context("fork").Pool(n_jobs) if n_jobs > 1 else None
+    try:
+        it = (
+            pool.imap_unordered(_indexed, [(fn, i, x) for i, x in enumerate(items)])
+            if pool
+            else (_indexed((fn, i, x)) for i, x in enumerate(items))
+        )
+        for done, (i, y) in enumerate(it, start=1):
+            out[i] = y
+            if label and (done % step == 0 or done == n):
+                rate = (time.perf_counter() - t0) / done
+                print(f"{label}: {done}/{n} ({rate:.2f} s each, {rate * (n - done):.0f} s left)", flush=True)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return out
+
+
+def _indexed(job: tuple[Any, int, Any]) -> tuple[int, Any]:
+    fn, i, x = job
+    return i, fn(x)
 
 
 @dataclass
@@ -224,7 +244,7 @@ def screen(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = Fa
             f"screening: {len(x)} points x {len(sc.seeds)} seeds (Morris, {sc.trajectories} trajectories)", flush=True
         )
     point = _MorrisPoint(sim, tuple(p.name for p in priors), tuple(int(s) for s in sc.seeds))
-    z = np.asarray(pool_map(point, list(x), int(settings.n_jobs)))
+    z = np.asarray(pool_map(point, list(x), int(settings.n_jobs), "" if quiet else "screening"))
     mu = np.array(
         [morris_analyze.analyze(problem, x, z[:, j], num_levels=int(sc.levels))["mu_star"] for j in range(z.shape[1])]
     )  # targets x parameters
