@@ -124,7 +124,7 @@ def sbc_section(sbc: dict) -> list[str]:
         "|---|---|---|",
     ]
     out += [f"| {r['name']} | {r['mean_rank']:.2f} | {r['chi2_p']:.3f} |" for r in sbc["parameters"]]
-    return out + ["", "![SBC ranks](figures/sbc_ranks.png)"]
+    return [*out, "", "![SBC ranks](figures/sbc_ranks.png)"]
 
 
 def main(argv: list[str] | None = None) -> None:
