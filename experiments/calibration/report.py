@@ -96,7 +96,9 @@ def checks_section(checks: dict, rows: list) -> list[str]:
     dw = checks["done_when"]
     out += [
         "",
-        f"### Issue 10's done-when figures (`history`, `calibration=posterior_mean`, {checks['check_seeds']} seeds: mean (min-max))",
+        f"### Issue 10's done-when figures (`history`, `calibration=posterior_mean`, {checks['check_seeds']} seeds)",
+        "",
+        "Mean over the seeds (min-max).",
         "",
     ]
     out += ["| figure | data | model |", "|---|---|---|"]
