@@ -11,7 +11,7 @@ sample), so 100 inferences cost one table of simulations. It checks what can bia
 priors, the targets, their tolerances and the distance. It does not check pyabc's SMC steps
 (a full ABC-SMC per synthetic data set would cost 100 fits).
 
-The parameters are the fit's free ones (``<workdir>/report.json``'s ``frozen`` left out; the model
+The parameters are the fit's free ones (those ``<workdir>/screening.json`` froze left out; the model
 config of ``conf/calibrate/posterior.yaml``). Simulations are cached in ``--cache`` (a rerun resumes).
 Writes ``--out``/sbc.json (ranks, a chi-square uniformity test and mean rank per parameter) and
 ``--out``/figures/sbc_ranks.png.
@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     s = OmegaConf.load(a.settings)
     priors = read_priors(s)
-    report = Path(str(s.workdir)) / "report.json"
-    frozen = set(json.loads(report.read_text())["frozen"]) if report.exists() else set()
+    screening = Path(str(s.workdir)) / "screening.json"
+    rows = json.loads(screening.read_text())["rows"] if screening.exists() else []
+    frozen = {r["name"] for r in rows if r["frozen"]}
     free = [p for p in priors if p.name not in frozen]
     overrides = list(s.model_overrides) + ([f"scale={a.scale}"] if a.scale else [])
     s.model_overrides = overrides
