@@ -149,3 +149,23 @@ def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
     assert again["generations"] == rep["generations"]
     json.dumps(rep)  # the report is plain JSON
     assert np.isfinite([g["epsilon"] for g in rep["generations"]]).all()
+
+
+def test_figures_overlay_the_observed_points_inside_the_run_only():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crossstrait_sim.evidence.datasets import observed_talent_in_cn
+    from crossstrait_sim.viz.plotting import plot_observed
+
+    obs = observed_talent_in_cn()
+    assert obs.index.max() == 2019 and obs[2019] == 395.0
+    fig, ax = plt.subplots()
+    plot_observed(ax, obs, (2010.0, 2015.75))  # a run to 2015Q4: the 2011-2015 points, not 1999 nor 2016-2019
+    (line,) = ax.get_lines()
+    assert sorted(int(x) for x in line.get_xdata()) == [2011, 2012, 2014, 2015]
+    plot_observed(ax, obs, (2021.0, 2030.75))  # a run without observed years draws nothing more
+    assert len(ax.get_lines()) == 1
+    plt.close(fig)
