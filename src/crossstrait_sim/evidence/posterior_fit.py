@@ -293,7 +293,11 @@ def _abc(sim: Simulator, free: list[Prior], settings: DictConfig) -> Any:
         distance,
         population_size=int(settings.population_size),
         sampler=sampler,
-        eps=pyabc.QuantileEpsilon(alpha=float(settings.epsilon_quantile)),
+        # a first tolerance of inf accepts the first generation's prior draws as they come (no separate
+        # calibration sample of the prior); later tolerances are quantiles of the last generation's distances
+        eps=pyabc.QuantileEpsilon(
+            initial_epsilon=float(settings.initial_epsilon), alpha=float(settings.epsilon_quantile)
+        ),
     )
 
 
@@ -442,7 +446,8 @@ def fit_posterior(settings: DictConfig) -> dict[str, Any]:
     if not free:
         raise PosteriorFitError("screening froze every parameter; lower screening.freeze_factor")
     t1 = time.perf_counter()
-    fp = fingerprint(settings, free, targets, [int(settings.population_size), float(settings.epsilon_quantile)])
+    abc_settings = [int(settings.population_size), float(settings.epsilon_quantile), float(settings.initial_epsilon)]
+    fp = fingerprint(settings, free, targets, abc_settings)
     history = run_abc(Simulator(sim.base, tuple(free), targets), free, settings, workdir, fp)
     draws = draws_table(history, free)
     date = _dt.date.today().isoformat()
