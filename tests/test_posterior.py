@@ -169,3 +169,29 @@ def test_figures_overlay_the_observed_points_inside_the_run_only():
     plot_observed(ax, obs, (2021.0, 2030.75))  # a run without observed years draws nothing more
     assert len(ax.get_lines()) == 1
     plt.close(fig)
+
+
+@pytest.mark.parametrize("preset", ["posterior", "test"])
+def test_every_prior_is_a_declared_parameter_with_a_reason(preset):
+    from crossstrait_sim.evidence.posterior_fit import read_priors
+
+    s = OmegaConf.load(conf_dir() / "calibrate" / f"{preset}.yaml")
+    priors = read_priors(s)  # raises on an undeclared key, missing reason, or bounds outside the valid range
+    keys = {p.key for p in priors}
+    # the policy effect sizes are among them (issue 10): the 31 measures' items, market access, enforcement, tariffs
+    assert {
+        "policy.measures31.individual_usd_k",
+        "policy.measures31.procurement_access",
+        "policy.enforcement.level_cn",
+        "policy.tariffs.rate",
+    } <= keys
+    assert all(len(p.reason) > 40 for p in priors)
+
+
+def test_a_prior_outside_the_valid_range_is_refused():
+    from crossstrait_sim.evidence.posterior_fit import PosteriorFitError, read_priors
+
+    s = OmegaConf.load(conf_dir() / "calibrate" / "test.yaml")
+    s.priors.tariff_rate.upper = 1.5
+    with pytest.raises(PosteriorFitError, match="tariff_rate.*valid range"):
+        read_priors(s)

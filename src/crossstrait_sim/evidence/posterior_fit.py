@@ -37,11 +37,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from crossstrait_sim.atomic import atomic_write, write_json
+from crossstrait_sim.config.declare import resolve
 from crossstrait_sim.config.parameters import build_params
+from crossstrait_sim.config.schema import SimConfig
 from crossstrait_sim.errors import ConfigError
 from crossstrait_sim.evidence.moments import Target, posterior_targets, target_values, z_distance
 
-SOURCE = "posterior mean, crossstrait-sim-calibrate (ABC-SMC), {date}, see docs/VALIDATION.md"
+SOURCE = "fitted by crossstrait-sim-calibrate (posterior mean, ABC-SMC), {date}, see docs/VALIDATION.md"
 
 
 class PosteriorFitError(ConfigError):
@@ -50,7 +52,10 @@ class PosteriorFitError(ConfigError):
 
 @dataclass(frozen=True)
 class Prior:
-    """A free parameter: config key, uniform prior on [lower, upper] (on the log where ``scale: log``), and why."""
+    """A free parameter: config key, uniform prior on [lower, upper] (on the log where ``scale: log``), and why.
+
+    Unit and meaning are the schema's declaration of the key (declared once, read here).
+    """
 
     name: str
     key: str
@@ -89,8 +94,15 @@ def read_priors(settings: DictConfig) -> list[Prior]:
             raise PosteriorFitError(f"priors.{name}: lower={lo:g} must be below upper={hi:g}")
         if sc not in ("linear", "log") or (sc == "log" and lo <= 0):
             raise PosteriorFitError(f"priors.{name}.scale={sc!r} with lower={lo:g}: 'linear', or 'log' above 0")
-        out.append(Prior(name, str(spec.key), lo, hi, sc, str(spec.get("unit", "")), str(spec.get("meaning", "")),
-                         str(spec.reason)))  # fmt: skip
+        found = resolve(SimConfig, str(spec.key))
+        if found is None:
+            raise PosteriorFitError(f"priors.{name}.key={spec.key!r}: not a declared parameter of the schema")
+        decl = found[0]
+        if decl.valid is not None and not (
+            (decl.valid.lo is None or decl.valid.lo <= lo) and (decl.valid.hi is None or hi <= decl.valid.hi)
+        ):
+            raise PosteriorFitError(f"priors.{name}: [{lo:g}, {hi:g}] leaves the valid range ({decl.valid.what})")
+        out.append(Prior(name, str(spec.key), lo, hi, sc, decl.unit, decl.meaning, str(spec.reason)))
     if not out:
         raise PosteriorFitError("priors: no free parameters")
     return out
