@@ -193,5 +193,5 @@ def test_a_prior_outside_the_valid_range_is_refused():
 
     s = OmegaConf.load(conf_dir() / "calibrate" / "test.yaml")
     s.priors.tariff_rate.upper = 1.5
-    with pytest.raises(PosteriorFitError, match="tariff_rate.*valid range"):
+    with pytest.raises(PosteriorFitError, match=r"tariff_rate.*valid range"):
         read_priors(s)
