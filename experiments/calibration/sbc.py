@@ -52,13 +52,13 @@ def simulate_table(sim: Simulator, theta: np.ndarray, seeds: np.ndarray, cache: 
     names = [p.name for p in sim.priors]
     done = np.load(cache)["m"] if cache.exists() else np.empty((0, len(sim.targets)))
     chunk = 50
-    t0 = time.perf_counter()
+    t0, first = time.perf_counter(), len(done)
     while len(done) < len(theta):
         i = len(done)
         items = [(theta[j], int(seeds[j])) for j in range(i, min(i + chunk, len(theta)))]
         done = np.vstack([done, np.asarray(pool_map(_Run(sim, names), items, n_jobs))])  # saved per chunk
         np.savez(cache, m=done)
-        rate = (time.perf_counter() - t0) / max(len(done) - i, 1)
+        rate = (time.perf_counter() - t0) / max(len(done) - first, 1)
         print(f"sbc: {len(done)}/{len(theta)} simulations ({rate:.2f} s each)", flush=True)
     return done[: len(theta)]
 
