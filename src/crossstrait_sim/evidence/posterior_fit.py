@@ -299,11 +299,22 @@ def _abc(sim: Simulator, free: list[Prior], settings: DictConfig) -> Any:
     def distance(x: dict[str, np.ndarray], x0: dict[str, np.ndarray]) -> float:
         return z_distance(np.asarray(x["m"]), targets)
 
+    tr = settings.transition
+    if str(tr.kind) not in ("mvn", "local"):
+        raise PosteriorFitError(f"transition.kind={tr.kind!r}: allowed values are 'mvn' and 'local'")
+    # mvn: one Gaussian kernel over the last generation (scaled); local: a kernel per particle from its
+    # k_fraction nearest neighbours, which keeps the weights less uneven in many dimensions
+    transition = (
+        pyabc.MultivariateNormalTransition(scaling=float(tr.scaling))
+        if str(tr.kind) == "mvn"
+        else pyabc.LocalTransition(k_fraction=float(tr.k_fraction))
+    )
     return pyabc.ABCSMC(
         sim,
         prior,
         distance,
         population_size=int(settings.population_size),
+        transitions=transition,
         sampler=sampler,
         # a first tolerance of inf accepts the first generation's prior draws as they come (no separate
         # calibration sample of the prior); later tolerances are quantiles of the last generation's distances
@@ -361,6 +372,12 @@ def draws_table(history: Any, free: list[Prior]) -> pd.DataFrame:
     out = pd.DataFrame({p.key: [p.from_search(v) for v in df[p.name]] for p in free})
     out["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     return out
+
+
+def ess(draws: pd.DataFrame) -> float:
+    """Effective sample size of the weighted draws, 1 / sum w^2: how many equally weighted draws they are worth."""
+    w = draws["weight"].to_numpy()
+    return float(1.0 / np.sum((w / w.sum()) ** 2))
 
 
 def identification(draws: pd.DataFrame, free: list[Prior]) -> list[dict[str, Any]]:
@@ -459,6 +476,8 @@ def fit_posterior(settings: DictConfig) -> dict[str, Any]:
         raise PosteriorFitError("screening froze every parameter; lower screening.freeze_factor")
     t1 = time.perf_counter()
     abc_settings = [int(settings.population_size), float(settings.epsilon_quantile), float(settings.initial_epsilon)]
+    if dict(settings.transition) != {"kind": "mvn", "scaling": 1.0, "k_fraction": 0.25}:  # the first fits' default
+        abc_settings.append(dict(settings.transition))
     fp = fingerprint(settings, free, targets, abc_settings)
     history = run_abc(Simulator(sim.base, tuple(free), targets), free, settings, workdir, fp)
     draws = draws_table(history, free)
@@ -482,6 +501,8 @@ def fit_posterior(settings: DictConfig) -> dict[str, Any]:
             if r.t >= 0
         ],
         "population_size": int(settings.population_size),
+        "effective_sample_size": ess(draws),
+        "transition": dict(settings.transition),
         "identification": identification(draws, free),
         "correlations": correlations(draws, free),
         "targets": [t.__dict__ for t in targets],
