@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 
 from crossstrait_sim.config.compose import compose_config, conf_dir
 from crossstrait_sim.config.posterior import POSTERIOR_STREAM, draw_row, read_draws
+from crossstrait_sim.errors import ConfigError
 from crossstrait_sim.evidence.datasets import load_series
 from crossstrait_sim.evidence.moments import posterior_targets, target_value
 from crossstrait_sim.evidence.posterior import load_draws, weighted_mean
@@ -112,6 +113,13 @@ def test_posterior_draw_is_reproducible_recorded_and_leaves_the_model_streams_al
     by_hand = [f"{k}={float(values[row, j])!r}" for j, k in enumerate(keys)]
     plain = run_config(compose_config([*TINY, "calibration=posterior_mean", f"seed={seed}", *by_hand]))
     pd.testing.assert_frame_equal(drawn.table, plain.table)
+    # a row given explicitly is run whatever the seed; one that does not exist is refused
+    k = len(weights) - 1
+    chosen = run_config(compose_config([*TINY, "calibration=posterior", "seed=11", f"posterior.row={k}"]))
+    assert chosen.config.posterior.row == k
+    assert OmegaConf.select(chosen.config, keys[0]) == pytest.approx(values[k, 0])
+    with pytest.raises(ConfigError, match=r"posterior\.row=999"):
+        run_config(compose_config([*TINY, "calibration=posterior", "posterior.row=999"]))
 
 
 def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
@@ -148,7 +156,8 @@ def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(load_draws(s.draws_out), draws)
     assert again["generations"] == rep["generations"]
     json.dumps(rep)  # the report is plain JSON
-    assert np.isfinite([g["epsilon"] for g in rep["generations"]]).all()
+    eps = [g["epsilon"] for g in rep["generations"]]
+    assert eps[0] == np.inf and np.isfinite(eps[1:]).all()  # the first generation takes the prior's draws
 
 
 def test_figures_overlay_the_observed_points_inside_the_run_only():

@@ -7,7 +7,7 @@ With ``posterior.draw=true`` a run takes one row, chosen by weight with a genera
 the run's seed through its own ``SeedSequence`` child (spawn key :data:`POSTERIOR_STREAM`, used by
 no model stream), so the same seed always takes the same row and the model's own draws do not
 change. The row's values replace the config's, and ``posterior.row`` records which row it was, so
-the resolved config a run saves holds the values it ran with.
+the resolved config a run saves holds the values it ran with; ``posterior.row=k`` runs row ``k``.
 
 This module reads the file itself (with :mod:`csv`, no pandas) because the config layer may not
 import the evidence layer; :func:`crossstrait_sim.evidence.posterior.load_draws` is the public reader.
@@ -77,7 +77,13 @@ def apply_posterior_draw(cfg: DictConfig, path: Path | str | None = None) -> Dic
     if posterior is None or not bool(posterior.draw):
         return cfg
     keys, values, weights = read_draws(path)
-    row = draw_row(int(cfg.seed), weights)
+    row = int(posterior.row)  # a row given (or recorded by an earlier draw) is kept: the same values again
+    if row < 0:
+        row = draw_row(int(cfg.seed), weights)
+    elif row >= len(weights):
+        raise ConfigError(
+            f"posterior.row={row}: the posterior has rows 0..{len(weights) - 1} (or -1: drawn from the seed)"
+        )
     out = cfg.copy()
     for j, key in enumerate(keys):
         if OmegaConf.select(out, key, default=None) is None:

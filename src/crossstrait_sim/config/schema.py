@@ -1093,7 +1093,7 @@ class PosteriorDraw:
         -1,
         unit="row",
         source="-",
-        meaning="row of the posterior draws a run took (set by the draw and kept in the resolved config; -1: none)",
+        meaning="row of the posterior draws to run (-1: drawn from the seed); a run records the row it took",
         valid=Bounds(-1, None, "a row number of the draws, or -1"),
     )
 
