@@ -67,10 +67,13 @@ class Mic2025(Instrument):
     )
     rd_subsidy_rate: float = param(
         unit="share of R&D spend",
-        source="assumed, from paper §貳 (RMB 30-50 m per pilot project)",
+        source=(
+            "paper §貳 (327 pilot projects x RMB 30-50 m, 2015-2017): set so that the model's MIC2025 money "
+            "2015Q2-2017Q4 lies in that range (evidence/policy_money.py)"
+        ),
         meaning="subsidy paid per unit of R&D for eligible firms",
         valid=SHARE,
-        plausible=(0.1, 0.5),
+        plausible=(0.12, 0.19),
     )
     automation_boost: float = param(
         unit="share",
@@ -78,6 +81,15 @@ class Mic2025(Instrument):
         meaning="extra automation investment of eligible firms per unit subsidy rate",
         valid=NONNEG,
         plausible=(0.0, 1.0),
+    )
+    pilot_zones: list[str] = param(
+        factory=lambda: ["kunshan", "sunan", "pearl_west", "zheng_luo_xin", "chang_zhu_tan", "pilot_cities"],
+        unit="-",
+        source="paper §貳 Table 1 (12 pilot cities and 4 city clusters, as of 2018Q1)",
+        meaning=(
+            "zones of population.cn_zones that are MIC2025 pilot cities or clusters: only sites there are "
+            "eligible for MIC2025 subsidies"
+        ),
     )
 
 
@@ -105,6 +117,39 @@ class Enforcement(Instrument):
         meaning="extra CN green-services demand per unit rise in CN enforcement",
         valid=NONNEG,
         plausible=(0.2, 1.0),
+    )
+    area_zone: str = param(
+        unit="-",
+        source="paper §參 (Kunshan and Zhuhai limit orders, end-2017); inputs/kunshan_taiwanese_firms.csv",
+        meaning="zone of population.cn_zones under an area production-limit order (Kunshan's Wusong River halt)",
+    )
+    area_start: str = param(
+        unit="quarter",
+        source="inputs/kunshan_taiwanese_firms.csv (halt order of 2017-12-24)",
+        meaning="first quarter of the area order (it applies only when enforcement is enabled)",
+    )
+    area_quarters: int = param(
+        unit="quarters",
+        source="assumed (the order was softened to a 50% discharge cut within days; its end is not reported)",
+        meaning="duration of the area order",
+        valid=NONNEG,
+        plausible=(1, 4),
+    )
+    area_firms: float = param(
+        unit="firms",
+        source="inputs/kunshan_taiwanese_firms.csv (270 firms named, about half Taiwanese)",
+        meaning=(
+            "real plants named in the order: each plant of the zone's polluting sectors is named with chance "
+            "area_firms / (such plants in the zone), capped at 1, by a draw fixed per plant"
+        ),
+        valid=NONNEG,
+    )
+    area_min_pollution: float = param(
+        unit="emission units per USD m capacity",
+        source="paper §參 (water-polluting plants: PCB electroplating, furniture coatings); assumed threshold",
+        meaning="sectors at least this polluting are the order's target",
+        valid=NONNEG,
+        plausible=(0.5, 2.0),
     )
 
 
@@ -268,6 +313,108 @@ class TwRetention(Instrument):
 
 
 @dataclass
+class TwAttract(Instrument):
+    enabled: bool = param(False, unit="bool", source="-", meaning="attract talent (攬才)")
+    start: str = param(
+        unit="quarter",
+        source="Act for the Recruitment and Employment of Foreign Professionals (in force Feb 2018)",
+        meaning="first quarter in force",
+    )
+    ramp_quarters: int = param(
+        0, unit="quarters", source="assumed", meaning="time to full effect", valid=NONNEG, plausible=(2, 8)
+    )
+    bonus_usd_k: float = param(
+        unit="USD thousand per person-year",
+        source=(
+            "assumed (the 2018 Act exempts half of salary above TWD 3 m from income tax for 3 years: "
+            "about USD 2-5 k a year at the salaries it targets)"
+        ),
+        meaning=(
+            "pay supplement for a professional who comes to work in TW (a Taiwanese returning from abroad, "
+            "or a foreign professional) during their first eligible years; enters pay inside the log"
+        ),
+        valid=NONNEG,
+        plausible=(1.0, 10.0),
+    )
+    eligible_years: float = param(
+        unit="years",
+        source="Act for the Recruitment and Employment of Foreign Professionals (3-year tax relief, 2018)",
+        meaning="years after arrival during which the supplement is paid (sets the spend on returnees)",
+        valid=POS,
+    )
+    foreign_stock: float = param(
+        unit="persons",
+        source="assumed (order of 30,000 foreign professionals with work permits in Taiwan in 2018)",
+        meaning="foreign professionals working in TW before the policy (part of TW's local skilled supply)",
+        valid=NONNEG,
+        plausible=(20000.0, 45000.0),
+    )
+    foreign_elasticity: float = param(
+        unit="elasticity",
+        source=(
+            "assumed; skilled migration follows earnings differences (Grogger and Hanson 2011, "
+            "inputs/mechanism_parameters.csv) but no estimate for Taiwan exists"
+        ),
+        meaning="elasticity of the foreign professional stock in TW to their pay (TW skilled pay + supplement)",
+        valid=NONNEG,
+        plausible=(0.5, 3.0),
+    )
+    adjust_rate: float = param(
+        unit="share per quarter",
+        source="assumed",
+        meaning="share of the gap to the target foreign stock closed each quarter",
+        valid=SHARE,
+        plausible=(0.05, 0.25),
+    )
+
+
+@dataclass
+class TwCultivate(Instrument):
+    enabled: bool = param(False, unit="bool", source="-", meaning="cultivate talent (育才)")
+    start: str = param(
+        unit="quarter", source="assumed (response after the 31 measures)", meaning="first quarter in force"
+    )
+    ramp_quarters: int = param(
+        0, unit="quarters", source="assumed", meaning="time to full effect", valid=NONNEG, plausible=(2, 8)
+    )
+    budget_usd_m: float = param(
+        unit="USD m per year",
+        source="assumed (order of Taiwan's industry-academia talent programmes)",
+        meaning="yearly budget for training skilled professionals",
+        valid=NONNEG,
+        plausible=(20.0, 300.0),
+    )
+    cost_usd_k: float = param(
+        unit="USD thousand per trainee-year",
+        source="assumed (a graduate or industry-programme place in Taiwan: tuition, stipend and teaching)",
+        meaning="cost of one trainee for one year; trainees in training = budget / cost",
+        valid=POS,
+        plausible=(10.0, 40.0),
+    )
+    duration_quarters: int = param(
+        unit="quarters",
+        source="assumed (a two-year master's or industry programme)",
+        meaning="training time: graduates join TW's skilled supply this long after intake",
+        valid=Bounds(1, None, "at least 1 quarter"),
+        plausible=(4, 16),
+    )
+    completion: float = param(
+        unit="share",
+        source="assumed",
+        meaning="share of trainees who complete and work in TW",
+        valid=SHARE,
+        plausible=(0.6, 0.95),
+    )
+    additionality: float = param(
+        unit="share",
+        source="assumed",
+        meaning="share of graduates who would not have become skilled professionals without the programme",
+        valid=SHARE,
+        plausible=(0.2, 0.8),
+    )
+
+
+@dataclass
 class TwRdHub(Instrument):
     enabled: bool = param(False, unit="bool", source="-", meaning="Asia-Pacific R&D centre (亞太研發中心)")
     start: str = param(unit="quarter", source="assumed", meaning="first quarter in force")
@@ -392,6 +539,8 @@ class PolicyConfig:
     healthy_china: HealthyChina = field(default_factory=HealthyChina)
     tw_base: TwBase = field(default_factory=TwBase)
     tw_retention: TwRetention = field(default_factory=TwRetention)
+    tw_attract: TwAttract = field(default_factory=TwAttract)
+    tw_cultivate: TwCultivate = field(default_factory=TwCultivate)
     tw_rd_hub: TwRdHub = field(default_factory=TwRdHub)
     tw_new_southbound: TwNewSouthbound = field(default_factory=TwNewSouthbound)
     tariffs: Tariffs = field(default_factory=Tariffs)
@@ -574,14 +723,6 @@ class RegionConfig:
         plausible=(1.0, 4.0),
         rows={"TW": "-", "ROW": "-"},
     )
-    pilot_share: float = param(
-        unit="share",
-        source="-",
-        meaning="share of firm sites in MIC2025 pilot cities",
-        valid=SHARE,
-        plausible=(0.0, 0.5),
-        rows={"CN": "paper §貳 Table 1 (12 pilot cities, 4 clusters, mostly coastal); assumed share"},
-    )
 
 
 @dataclass
@@ -606,6 +747,23 @@ class PopulationConfig:
                 " data/observed/mainland_approved_taiwan_projects_cumulative.csv; TW, SEA, ROW: assumed"
             ),
             "CN": "assumed (order of industrial enterprises above designated size in these sectors)",
+        },
+    )
+    cn_zones: dict[str, dict[str, Any]] = param(
+        unit="share of the origin's sites in CN",
+        source="assumed",
+        meaning=(
+            "named zones of the mainland (rows) and the share of each origin's (columns TW, CN, FOREIGN) "
+            "sites in CN located there; the rest of CN is one more zone, 'other'"
+        ),
+        valid=SHARE,
+        plausible_factor=(0.5, 1.5),
+        rows={
+            "kunshan": (
+                "TW: inputs/kunshan_taiwanese_firms.csv (peak about 5,000 Taiwanese firms in Kunshan, against "
+                "40,000-80,000 in the mainland: 0.06-0.125); CN, FOREIGN: assumed (Kunshan about 0.4% of "
+                "China's GDP and about 1% of its industrial output, 2017)"
+            ),
         },
     )
     professionals: dict[str, float] = param(
@@ -893,10 +1051,14 @@ class AbatementConfig:
     )
     fine_rate: float = param(
         unit="share of capacity",
-        source="assumed",
+        source=(
+            "inputs/china_environmental_fines_2018.csv (2018 Jan-Nov: RMB 13.6 bn over 166,210 penalty decisions, "
+            "RMB 82k each; fine_rate 0.05 gave the model RMB 190k a decision, experiments/mechanism_ablation); "
+            "assumed form"
+        ),
         meaning="fine on a non-compliant plant",
         valid=NONNEG,
-        plausible=(0.02, 0.1),
+        plausible=(0.01, 0.04),
     )
     shutdown_prob: float = param(
         unit="probability",
@@ -904,6 +1066,35 @@ class AbatementConfig:
         meaning="chance an inspected non-compliant plant is ordered to stop",
         valid=SHARE,
         plausible=(0.05, 0.2),
+    )
+    limit_prob: float = param(
+        unit="probability",
+        source=(
+            "assumed; 2018 Jan-Nov: 6,196 production-limit or stop cases against 166,210 penalty decisions "
+            "(3.7%), inputs/china_environmental_fines_2018.csv"
+        ),
+        meaning="chance an inspected non-compliant plant that is not ordered to stop is ordered to limit production",
+        valid=SHARE,
+        plausible=(0.0, 0.2),
+    )
+    limit_quarters: int = param(
+        unit="quarters",
+        source="assumed (rectification orders of a few months)",
+        meaning="duration of a production-limit order after an inspection",
+        valid=Bounds(1, 100, "quarters"),
+        plausible=(1, 4),
+    )
+    limit_output_cap: float = param(
+        unit="share of capacity",
+        source=(
+            "inputs/kunshan_taiwanese_firms.csv (the Kunshan halt order softened to a 50% discharge cut); "
+            "assumed for other orders"
+        ),
+        meaning=(
+            "output a plant under a production-limit order may sell: its attraction in the market is cut to this share"
+        ),
+        valid=SHARE,
+        plausible=(0.0, 0.8),
     )
 
 
