@@ -1,4 +1,4 @@
-"""Calibration: a tiny fit end to end, resume, the calibrated default config, and the committed report."""
+"""The point calibration (SMM, 2010-2015): a tiny fit end to end, resume, and the committed report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from omegaconf import OmegaConf
 from crossstrait_sim.config.compose import compose_config, conf_dir
 from crossstrait_sim.evidence.calibrate import CalibrationError, calibrate, free_parameters, run_moments
 from crossstrait_sim.evidence.moments import default_moments, distance
-from crossstrait_sim.runner import run_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,36 +75,17 @@ def test_free_parameter_checks(tmp_path):
         calibrate(s, tmp_path)
 
 
-def test_default_config_composes_calibrated_and_runs():
-    fitted = yaml.safe_load((conf_dir() / "calibration" / "fitted.yaml").read_text()) or {}
-    short = ["scenario=baseline", "end=2015Q4", "scale=0.005", "output.summary_quarters=[2015Q4]"]
-    cfg = compose_config(short)  # the default composition: calibration=fitted
-    prior = compose_config(["calibration=none", *short])
-
-    def leaves(d, prefix=""):
-        for k, v in d.items():
-            if isinstance(v, dict):
-                yield from leaves(v, f"{prefix}{k}.")
-            else:
-                yield f"{prefix}{k}", v
-
-    items = list(leaves(fitted))
-    for key, value in items:
-        assert OmegaConf.select(cfg, key) == value, key
-    assert any(OmegaConf.select(prior, k) != v for k, v in items) or not items
-    res = run_config(cfg)
-    assert res.table["value"].notna().all()
-
-
 def test_committed_report_is_reproduced_by_a_fresh_run():
     """docs/calibration_report.json's fitted moments and objective, recomputed from the committed fitted config."""
     rep = json.loads((ROOT / "docs" / "calibration_report.json").read_text())
-    overrides = [o for o in rep["model_overrides"] if not o.startswith("calibration=")]
+    # the point fit's values on the prior config (the default calibration is now the posterior mean)
+    fitted = [f"{p['key']}={p['fitted']!r}" for p in rep["parameters"]]
+    overrides = [*rep["model_overrides"], *fitted]
     moments = default_moments()
     assert [m.key for m in moments] == [r["moment"] for r in rep["moments"]]
     rows = []
     for seed in rep["seeds"]:
-        cfg = compose_config([*overrides, f"seed={seed}"])  # calibration=fitted, as the default scenario composes it
+        cfg = compose_config([*overrides, f"seed={seed}"])
         for p in rep["parameters"]:
             assert OmegaConf.select(cfg, p["key"]) == p["fitted"], p["key"]
         rows.append(run_moments(cfg, moments))

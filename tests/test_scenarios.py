@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from crossstrait_sim import run
-from crossstrait_sim.config.parameters import CN_O, TW_O
+from crossstrait_sim.config.parameters import CN_O, TW_O, policy_events
 from crossstrait_sim.config.quarters import quarter_ordinal
+from crossstrait_sim.errors import ConfigError
 from crossstrait_sim.model.vectorized import VectorizedModel
 from tests.conftest import SCENARIOS, make_params
 
@@ -180,3 +181,17 @@ def test_export_controls_widen_the_semiconductor_gap_by_at_most_their_direct_cut
         assert 0.5 * implied <= effect <= direct, (seed, effect, implied, direct)
         ratios.append((round(effect / float(implied), 3), round(effect / direct, 3)))
     print(f"export controls: gap effect / implied size, / direct cut, by seed: {ratios}")
+
+
+def test_history_ends_in_2019_with_the_pandemic_never_reached():
+    """An instrument dated after the run's end never acts: history to 2019Q4 (the calibration's model) runs,
+    and equals the same run with the pandemic switched off; one starting before the run's start is still refused.
+    Fails if a later instrument leaks into earlier quarters, or if the horizon check stops refusing early starts."""
+    short = ["scenario=history", "end=2019Q4", "scale=0.004", "output.summary_quarters=[2019Q4]"]
+    a = run(short)
+    b = run([*short, "policy.pandemic.enabled=false"])
+    assert a.table["quarter"].astype(str).max() == "2019Q4"
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert "Pandemic" not in " ".join(label for _, label in policy_events(a.params))
+    with pytest.raises(ConfigError, match=r"policy\.tariffs\.start='2009Q4': must lie inside the horizon"):
+        run([*short, "policy.tariffs.start=2009Q4"])

@@ -196,7 +196,7 @@ def test_failing_configuration_does_not_stop_the_sweep(tmp_path: Path) -> None:
         [
             "--multirun",
             "scenario=measures31",
-            "policy.measures31.start=2018Q1,2035Q1",
+            "policy.measures31.start=2018Q1,2060Q1",
             "seed=0",
             *SMALL,
             f"hydra.sweep.dir={sweep}",
@@ -205,7 +205,7 @@ def test_failing_configuration_does_not_stop_the_sweep(tmp_path: Path) -> None:
     )
     assert r.returncode == 1  # the sweep finished, and says that a run failed
     assert "Traceback" not in r.stderr
-    bad = run_name(["scenario=measures31", "policy.measures31.start=2035Q1", "seed=0", *SMALL])
+    bad = run_name(["scenario=measures31", "policy.measures31.start=2060Q1", "seed=0", *SMALL])
     good = run_name(["scenario=measures31", "policy.measures31.start=2018Q1", "seed=0", *SMALL])
     assert f"run {bad} failed: ConfigError" in r.stderr
     man = read_manifest(sweep / bad)
@@ -218,7 +218,7 @@ def test_failing_configuration_does_not_stop_the_sweep(tmp_path: Path) -> None:
 
 
 def test_python_sweep_records_failures_and_resumes(tmp_path: Path) -> None:
-    grid = {"scenario": ["baseline"], "seed": [0, 1], "policy.mic2025.start": ["2015Q2", "2040Q1"]}
+    grid = {"scenario": ["baseline"], "seed": [0, 1], "policy.mic2025.start": ["2015Q2", "2060Q1"]}
     rep = run_sweep(tmp_path, grid, SMALL, progress=False)
     assert sorted(rep.status) == ["complete", "complete", "failed", "failed"]
     again = run_sweep(tmp_path, grid, SMALL, progress=False)

@@ -21,8 +21,9 @@ import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from crossstrait_sim.config.checks import check_known_keys, check_range, check_values
+from crossstrait_sim.config.posterior import apply_posterior_draw
 from crossstrait_sim.config.quarters import quarter_ordinal, quarter_range
-from crossstrait_sim.config.schedule import Schedule, build_schedule
+from crossstrait_sim.config.schedule import LATEST_START, Schedule, build_schedule
 from crossstrait_sim.config.schema import BehaviourConfig, PolicyConfig, PopulationConfig, SimConfig
 from crossstrait_sim.errors import ConfigError
 
@@ -124,7 +125,7 @@ class Params:
 
 SEED_LIMIT = 2**63
 """Seeds must fit in 63 bits: they are written as int64 in the results table and the manifest."""
-HORIZON = ("1990Q1", "2050Q4")
+HORIZON = ("1990Q1", LATEST_START)
 """Earliest start and latest end. Demand, wages, fixed costs and skilled supply grow at trend rates
 fitted to the 2000s-2010s and compounded every quarter; past 2050 (80 quarters beyond the data)
 they are extrapolations the model's sources do not support, and far beyond it they overflow
@@ -228,8 +229,11 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
 
     Every value is first checked against the range declared beside its schema field
     (:func:`~crossstrait_sim.config.checks.check_values`); then one step per config group checks
-    what ties its values together and builds its arrays.
+    what ties its values together and builds its arrays. With ``posterior.draw`` on, the seed's
+    posterior draw is applied first (:func:`~crossstrait_sim.config.posterior.apply_posterior_draw`).
     """
+    if isinstance(cfg, DictConfig):
+        cfg = apply_posterior_draw(cfg)
     c = to_typed(cfg) if isinstance(cfg, (DictConfig, ListConfig)) else cfg
     check_values(c)
     run = _run_settings(c)
@@ -449,7 +453,10 @@ EVENT_LABELS: dict[str, str] = {
 
 
 def policy_events(params: Params) -> list[tuple[float, str]]:
-    """(decimal year, label) of every enabled instrument's start (and export-control widening)."""
+    """(decimal year, label) of every enabled instrument's start (and export-control widening) in the horizon.
+
+    An instrument dated after the run's last quarter never acts (``schedule.instrument_level``) and is left out.
+    """
     events = []
     for name, label in EVENT_LABELS.items():
         ins = getattr(params.policy, name)
@@ -458,4 +465,5 @@ def policy_events(params: Params) -> list[tuple[float, str]]:
     ec = params.policy.export_controls
     if ec.enabled:
         events.append((quarter_ordinal(ec.widened) / 4.0, "Export controls widened"))
-    return sorted(events)
+    last = quarter_ordinal(params.quarters[-1]) / 4.0
+    return sorted(e for e in events if e[0] <= last)

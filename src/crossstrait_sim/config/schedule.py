@@ -19,6 +19,9 @@ from crossstrait_sim.errors import ConfigError
 
 F64 = np.ndarray
 
+LATEST_START = "2050Q4"
+"""The latest start an enabled instrument may have: the model's latest end (``parameters.HORIZON``)."""
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -66,12 +69,21 @@ def _label(o: int) -> str:
 
 
 def instrument_level(key: str, ins: Instrument, t_ord: np.ndarray, horizon: tuple[int, int]) -> np.ndarray:
-    """Ramp level 0-1 of one instrument per quarter; its start must lie in the horizon when enabled."""
+    """Ramp level 0-1 of one instrument per quarter.
+
+    An enabled instrument must not start before the run's first quarter (its earlier quarters
+    would be missing). It may start after the run's last quarter, up to the model's latest end
+    (:data:`LATEST_START`): a run that stops before a dated event simply never reaches it, as a
+    fit of ``history`` to 2019Q4 never reaches the 2020 pandemic. The level is then zero
+    throughout, the same as the instrument switched off.
+    """
     start = quarter_ordinal(ins.start, f"{key}.start")
-    if ins.enabled and not (horizon[0] <= start <= horizon[1]):
+    latest = quarter_ordinal(LATEST_START)
+    if ins.enabled and not (horizon[0] <= start <= latest):
         raise ConfigError(
             f"{key}.start={ins.start!r}: must lie inside the horizon "
-            f"{_label(horizon[0])}..{_label(horizon[1])} when the instrument is enabled"
+            f"{_label(horizon[0])}..{_label(horizon[1])} when the instrument is enabled "
+            f"(or after it, up to {LATEST_START}, where it never acts)"
         )
     if not ins.enabled:
         return np.zeros(t_ord.shape)

@@ -1268,6 +1268,28 @@ class EngineConfig:
 
 
 @dataclass
+class PosteriorDraw:
+    """Parameter uncertainty: one parameter set per seed from the packaged posterior (``conf/calibration/``)."""
+
+    draw: bool = param(
+        False,
+        unit="bool",
+        source="-",
+        meaning=(
+            "draw one parameter set per seed from the packaged posterior draws "
+            "(crossstrait_sim/evidence/data/posterior/draws.csv, by weight), reproducibly from the seed"
+        ),
+    )
+    row: int = param(
+        -1,
+        unit="row",
+        source="-",
+        meaning="row of the posterior draws to run (-1: drawn from the seed); a run records the row it took",
+        valid=Bounds(-1, None, "a row number of the draws, or -1"),
+    )
+
+
+@dataclass
 class SimConfig:
     """The whole run: scenario, seed, scale, horizon and every model table."""
 
@@ -1303,6 +1325,7 @@ class SimConfig:
     population: PopulationConfig = field(default_factory=PopulationConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    posterior: PosteriorDraw = field(default_factory=PosteriorDraw)
 
 
 def register_configs() -> None:

@@ -1,10 +1,11 @@
 """The data shipped with the package: observed series and literature inputs, validated on load.
 
 The CSVs live in ``crossstrait_sim/evidence/data/`` (``observed/``: official series up to
-2015; ``inputs/``: policy facts and literature magnitudes; ``README.md`` says what
-each file is and where it comes from). Every file is checked strictly when it is read,
-and any problem raises :class:`DataError` naming the file, the row (the line in the
-file, header = line 1), the offending value and what is allowed:
+2019, never later: 2020 on is the out-of-sample test; ``inputs/``: policy facts and
+literature magnitudes; ``README.md`` says what each file is and where it comes from).
+Every file is checked strictly when it is read, and any problem raises :class:`DataError`
+naming the file, the row (the line in the file, header = line 1), the offending value and
+what is allowed:
 
 - the file must be UTF-8 (a UTF-8 byte-order mark is accepted); bad bytes are reported
   with their byte offset and line;
@@ -103,6 +104,8 @@ SPECS: dict[str, FileSpec] = {
     "inputs/kunshan_taiwanese_firms.csv": _FACTS,
     "inputs/china_carbon_market.csv": _FACTS,
     "inputs/mic2025_smart_manufacturing_pilots.csv": _FACTS,
+    # facts in mixed units, grouped by what they count rather than by year
+    "inputs/measures31_uptake.csv": FileSpec(unique_year=False, sorted_years=False),
     "inputs/measures31_list.csv": FileSpec(
         columns=("item", "group", "gist", "numbering_confidence", "source"), numeric=(), unique_year=False
     ),
@@ -118,10 +121,14 @@ def data_dir() -> Path:
     return Path(str(resources.files("crossstrait_sim.evidence") / "data"))
 
 
+DATA_FOLDERS: tuple[str, ...] = ("observed", "inputs")
+"""The folders of data files (``posterior/`` holds the fitted draws: :mod:`crossstrait_sim.evidence.posterior`)."""
+
+
 def data_files() -> list[str]:
-    """Every packaged CSV, as paths relative to :func:`data_dir` (e.g. ``observed/x.csv``)."""
+    """Every packaged data CSV, as paths relative to :func:`data_dir` (e.g. ``observed/x.csv``)."""
     root = data_dir()
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.csv"))
+    return sorted(p.relative_to(root).as_posix() for d in DATA_FOLDERS for p in (root / d).rglob("*.csv"))
 
 
 def _fmt(x: float) -> str:
@@ -338,3 +345,9 @@ def observed_value(name: str, year: int) -> float:
     if hit.empty:
         raise DataError(f"{name}: no row for year {year}")
     return float(hit.iloc[0])
+
+
+def observed_talent_in_cn() -> pd.Series:
+    """DGBAS Taiwanese working in the mainland, thousand persons by year (the points figures overlay)."""
+    df = load_series("observed/taiwanese_working_in_mainland.csv")
+    return df.set_index("year")["value"].astype(float)

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossstrait_sim.evidence.datasets import load_series
+from crossstrait_sim.evidence.datasets import is_share_unit, load_series
 
 FIT_LAST_YEAR = 2015
-"""Only observations up to this year are used (issue 5: later years are the out-of-sample test)."""
+"""Last year of the point fit (:func:`default_moments`, issue 5); the posterior fit uses :data:`POSTERIOR_LAST_YEAR`."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def _firm_entry_moments() -> list[Moment]:
 
 
 def default_moments() -> tuple[Moment, ...]:
-    """The moments of the calibration, 2010-2015 only."""
+    """The moments of the point calibration (simulated method of moments), 2010-2015 only."""
     m = [*_talent_moments(), *_investment_moments(), *_firm_entry_moments()]
     for mo in m:
         if mo.year > FIT_LAST_YEAR:  # pragma: no cover - guarded by construction
@@ -259,3 +259,363 @@ def distance(model: np.ndarray, data: np.ndarray, weights: np.ndarray) -> float:
     rel = (model - data) / np.abs(data)
     rel = np.where(np.isfinite(rel), rel, 1.0)
     return float(np.sum(weights * rel**2) / np.sum(weights))
+
+
+# ============================================================================ posterior targets, 2010-2019
+
+POSTERIOR_LAST_YEAR = 2019
+"""Last year of the posterior fit (issue 10): 2020 on is the project's out-of-sample test, never fitted."""
+
+TARGET_UNITS: dict[str, str] = {
+    **SERIES_UNITS,
+    "talent_share_sea": "percent of Taiwanese working abroad",
+    "wage_tw": "USD per person-year (annual mean of the quarterly skilled pay in Taiwan)",
+    "log_relocation_rate_tw": "log of percent per year (Taiwanese firms relocating / Taiwanese firms abroad)",
+    "invest_minus_talent_share_cn": "percentage points (mainland share of new investment - of those abroad)",
+}
+
+KINDS = ("level", "ratio", "diff", "mean", "growth")
+"""How a target is read off a series: its value in ``year``; ``year`` over ``base`` (ratio, difference);
+the mean over ``base``..``year``; or the annual growth rate from ``base`` to ``year``."""
+
+# Tolerances (the distance's scale, in the series' unit): a point's weight is 1 / sd^2. Rows the data
+# README tags [DERIVED] are looser, [APPROX] / [UNCERTAIN] looser still (the README: "weight these less").
+REL_SD = {"": 0.05, "DERIVED": 0.08, "APPROX": 0.20, "UNCERTAIN": 0.20}
+"""Relative sd of a level (persons, USD, projects) by its source tag."""
+SHARE_SD = {"": 2.0, "DERIVED": 3.0, "APPROX": 5.0, "UNCERTAIN": 5.0}
+"""Absolute sd of a share, percentage points, by its source tag."""
+FLOW_SD_FACTOR = 2.0
+"""Annual investment and project counts are much noisier than stocks at the default scale (one large
+entrant moves a year's total; docs/VALIDATION.md): their sd is this many times a stock's."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed figure (or observed change, or stylised fact) and how the model is read against it.
+
+    Attributes:
+        key: unique name.
+        series: model-side series (:data:`TARGET_UNITS`).
+        year: the calendar year (the later one of a change or a window).
+        value: the data figure, in the series' unit (for a change: the change).
+        sd: tolerance in the same unit; the distance is the root mean square of (model - value) / sd.
+        kind: one of :data:`KINDS`.
+        base: the earlier year of a ratio, difference, mean window or growth rate.
+        months: flows only: the first ``months`` months of each year (part-year figures, ``ONLY``).
+        tag: the source's tag (DERIVED, APPROX, UNCERTAIN) or SOFT (a plausibility band, not a datum).
+        note: where the figure comes from.
+    """
+
+    key: str
+    series: str
+    year: int
+    value: float
+    sd: float
+    kind: str = "level"
+    base: int | None = None
+    months: int = 12
+    tag: str = ""
+    note: str = ""
+
+    @property
+    def weight(self) -> float:
+        """1 / sd^2 (for reports)."""
+        return 1.0 / self.sd**2
+
+
+def _tag(source: str, unit: str) -> str:
+    for t in ("APPROX", "UNCERTAIN", "DERIVED"):
+        if f"[{t}" in source:
+            return t
+    return ""
+
+
+def _rows(file: str, years: range | tuple[int, ...]) -> list[tuple[int, float, str, str]]:
+    """(year, value, tag, unit) of the rows of an observed file in ``years``."""
+    df = load_series(f"{_OBS}{file}")
+    df = df[df["year"].isin(list(years))]
+    return [(int(r.year), float(r.value), _tag(str(r.source), str(r.unit)), str(r.unit)) for r in df.itertuples()]
+
+
+def _level_targets(series: str, file: str, years, share: bool, flow: bool = False, months=None) -> list[Target]:
+    out = []
+    for y, v, tag, unit in _rows(file, years):
+        if share:
+            sd = SHARE_SD[tag]
+        else:
+            sd = REL_SD[tag] * abs(v) * (FLOW_SD_FACTOR if flow else 1.0)
+        m = (months or {}).get(y, 12)
+        note = f"{file} {y} ({unit})" + (f", first {m} months" if m < 12 else "")
+        out.append(Target(f"{series}_{y}", series, y, v, sd, months=m, tag=tag, note=note))
+    return out
+
+
+def _talent_targets() -> list[Target]:
+    """DGBAS Taiwanese working abroad: levels, shares and the 2014-19 stylised facts."""
+    t = [
+        *_level_targets("talent_in_cn", "taiwanese_working_in_mainland.csv", range(2010, 2020), share=False),
+        *_level_targets("talent_share_cn", "mainland_share_of_taiwanese_working_abroad.csv", range(2010, 2020), True),
+        # 2011-12 totals are derived in the data from the mainland level and share (both fitted): left out
+        *_level_targets("talent_abroad_total", "taiwanese_working_abroad_total.csv", range(2014, 2020), False),
+    ]
+    sea = [r for r in _rows("taiwanese_working_in_southeast_asia.csv", range(2010, 2020))]
+    for y, v, tag, unit in sea:
+        if is_share_unit(unit):
+            t.append(Target(f"talent_share_sea_{y}", "talent_share_sea", y, v, SHARE_SD[tag], note=f"{unit}"))
+        else:
+            t.append(Target(f"talent_in_sea_{y}", "talent_in_sea", y, v, REL_SD[tag] * v, note=unit))
+    t += [
+        Target(
+            "talent_abroad_total_flat_2014_2019",
+            "talent_abroad_total",
+            2019,
+            739 / 726,
+            0.02,
+            "ratio",
+            2014,
+            note="stylised fact: the total abroad stays flat, 726k (2014) -> 739k (2019)",
+        ),
+        Target(
+            "talent_share_cn_fall_2014_2019",
+            "talent_share_cn",
+            2019,
+            53.5 - 58.84,
+            2.0,
+            "diff",
+            2014,
+            note="stylised fact: while the mainland's share falls, 58.84% (2014) -> 53.5% (2019)",
+        ),
+        Target(
+            "talent_in_cn_fall_2015_2019",
+            "talent_in_cn",
+            2019,
+            395 / 420,
+            0.02,
+            "ratio",
+            2015,
+            note="the drift down from 420k (2015) to 395k (2019)",
+        ),
+    ]
+    return t
+
+
+def _investment_targets() -> list[Target]:
+    """MOEA approved investment: levels, the mainland share, and the 2018-19 fall and collapse."""
+    t = [
+        *_level_targets(
+            "invest_cn", "approved_investment_to_mainland_usd.csv", range(2010, 2020), False, True, {2019: 9}
+        ),
+        *_level_targets(
+            "invest_non_cn", "approved_outward_investment_excl_mainland_usd.csv", range(2010, 2020), False, True
+        ),
+        *_level_targets(
+            "invest_share_cn", "mainland_share_of_approved_outward_investment.csv", range(2010, 2020), True
+        ),
+        Target(
+            "invest_cn_fall_2018",
+            "invest_cn",
+            2018,
+            1 - 0.081,
+            0.08,
+            "ratio",
+            2017,
+            note="stylised fact: the amount to the mainland falls in 2018 (-8.1%, NNA 2019-05-23)",
+        ),
+        Target(
+            "invest_cn_collapse_2019",
+            "invest_cn",
+            2019,
+            1 - 0.569,
+            0.08,
+            "ratio",
+            2018,
+            months=9,
+            note="stylised fact: Jan-Sep 2019 against Jan-Sep 2018, -56.9% (Taipei Times 2019-10-22)",
+        ),
+    ]
+    # the relocation moment (issue 9, point 7): the mainland's share of new investment against its share of
+    # the stock abroad (DGBAS mainland share of Taiwanese working abroad, the stock that follows the plants);
+    # with a low relocation cost the stock follows the flow quickly and the gap closes
+    flow = {y: v for y, v, _, _ in _rows("mainland_share_of_approved_outward_investment.csv", (2017, 2018))}
+    stock = {y: v for y, v, _, _ in _rows("mainland_share_of_taiwanese_working_abroad.csv", (2017, 2018))}
+    for y in sorted(flow):
+        t.append(
+            Target(
+                f"invest_minus_talent_share_cn_{y}",
+                "invest_minus_talent_share_cn",
+                y,
+                flow[y] - stock[y],
+                4.0,
+                tag="DERIVED",
+                note="relocation moment: MOEA flow share - DGBAS stock share of the mainland",
+            )
+        )
+    return t
+
+
+def _entry_targets() -> list[Target]:
+    """MOFCOM approvals of Taiwan-funded projects: levels, window means and the 2018 rise in counts."""
+    cum = load_series(_CUM).set_index("year")["value"]
+    t = _level_targets(
+        "tw_firm_entries_cn", "mainland_approved_taiwan_projects_new.csv", range(2010, 2020), False, True, {2019: 10}
+    )
+    t += [
+        Target(
+            "tw_firm_entries_cn_mean_2016_2018",
+            "tw_firm_entries_cn",
+            2018,
+            float(cum[2018] - cum[2015]) / 3.0,
+            0.10 * float(cum[2018] - cum[2015]) / 3.0,
+            "mean",
+            2016,
+            note="MOFCOM cumulative approvals, end-2015 to end-2018, per year",
+        ),
+        Target(
+            "tw_firm_entries_cn_rise_2018",
+            "tw_firm_entries_cn",
+            2018,
+            1.418,
+            0.15,
+            "ratio",
+            2017,
+            note="stylised fact: project counts rise in 2018 (+41.8%) while the amount falls",
+        ),
+    ]
+    return t
+
+
+def _soft_targets() -> list[Target]:
+    """Plausibility bands the issues set where no series exists (tag SOFT)."""
+    return [
+        Target(
+            "wage_tw_growth_2010_2019",
+            "wage_tw",
+            2019,
+            0.0075,
+            0.0075,
+            "growth",
+            2010,
+            tag="SOFT",
+            note="Taiwan's skilled pay stagnated in the 2010s: about 0-1.5% a year real (issues 9 and 10)",
+        ),
+        Target(
+            "log_relocation_rate_tw_2010_2019",
+            "log_relocation_rate_tw",
+            2019,
+            float(np.log(np.sqrt(0.1 * 5.0))),
+            float(np.log(50.0) / 4.0),
+            "mean",
+            2010,
+            tag="SOFT",
+            note="Taiwanese firms relocating each year, 0.1-5% of those abroad (issue 9) = +-2 sd on the log",
+        ),
+    ]
+
+
+def posterior_targets() -> tuple[Target, ...]:
+    """Every target of the posterior fit, 2010-2019 (none later)."""
+    t = [*_talent_targets(), *_investment_targets(), *_entry_targets(), *_soft_targets()]
+    keys = [x.key for x in t]
+    if len(set(keys)) != len(keys):  # pragma: no cover - guarded by construction
+        raise ValueError(f"duplicate target keys: {sorted({k for k in keys if keys.count(k) > 1})}")
+    for x in t:
+        if x.year > POSTERIOR_LAST_YEAR or x.kind not in KINDS:  # pragma: no cover
+            raise ValueError(f"target {x.key}: year {x.year} or kind {x.kind!r} not allowed")
+    return tuple(t)
+
+
+_STOCKS = ("cn", "sea", "abroad", "wage_tw", "tw_firms_abroad")
+_FLOWS = ("inv_cn", "inv_all", "entries", "reloc_tw")
+
+
+def quarterly_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The quarterly model quantities the targets read (index: quarter label)."""
+    tw_firms = table[
+        (table["indicator"] == "firms")
+        & (table["origin"] == "TW")
+        & (table["sector"] != "all")
+        & (table["region"].isin(["CN", "SEA", "ROW"]))
+    ]
+    reloc = table[(table["indicator"] == "relocations") & (table["origin"] == "TW") & (table["sector"] != "all")]
+    q = {
+        "cn": _pick(table, "talent_stock", region="CN"),
+        "sea": _pick(table, "talent_stock", region="SEA"),
+        "abroad": _pick(table, "talent_abroad_total"),
+        "wage_tw": _pick(table, "wage", region="TW"),
+        "tw_firms_abroad": tw_firms.groupby(tw_firms["quarter"].astype(str))["value"].sum(),
+        "inv_cn": _pick(table, "tw_outward_investment", region="CN"),
+        "inv_all": _pick(table, "tw_outward_investment"),
+        "entries": _sum_over(table, "firm_entries", "CN", "TW") + _sum_over(table, "relocations", "CN", "TW"),
+        "reloc_tw": reloc.groupby(reloc["quarter"].astype(str))["value"].sum(),
+    }
+    return pd.DataFrame(q).fillna(0.0)
+
+
+def annual_quantities(frame: pd.DataFrame, year: int, months: int) -> dict[str, float]:
+    """Stocks: mean of the year's quarters; flows: sum over the first ``months`` months (part quarters pro rata)."""
+    rows = frame[frame.index.str[:4] == str(year)]
+    if len(rows) < 4:
+        return {}
+    out = {k: float(rows[k].mean()) for k in _STOCKS}
+    frac = np.clip(months / 3.0 - np.arange(4), 0.0, 1.0)  # share of each quarter inside the months
+    out.update({k: float(np.dot(rows[k].to_numpy()[:4], frac)) for k in _FLOWS})
+    return out
+
+
+def series_value(a: dict[str, float], series: str) -> float:
+    """One target series from the annual quantities ``a`` (NaN where undefined)."""
+    if not a:
+        return np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_inv = 100.0 * a["inv_cn"] / a["inv_all"] if a["inv_all"] > 0 else np.nan
+        share_tal = 100.0 * a["cn"] / a["abroad"] if a["abroad"] > 0 else np.nan
+        vals = {
+            "talent_in_cn": a["cn"] / 1000.0,
+            "talent_abroad_total": a["abroad"] / 1000.0,
+            "talent_share_cn": share_tal,
+            "talent_in_sea": a["sea"] / 1000.0,
+            "talent_share_sea": 100.0 * a["sea"] / a["abroad"] if a["abroad"] > 0 else np.nan,
+            "invest_cn": a["inv_cn"] / 1000.0,
+            "invest_non_cn": (a["inv_all"] - a["inv_cn"]) / 1000.0,
+            "invest_share_cn": share_inv,
+            "tw_firm_entries_cn": a["entries"],
+            "wage_tw": a["wage_tw"],
+            "log_relocation_rate_tw": float(np.log(max(100.0 * a["reloc_tw"] / a["tw_firms_abroad"], 1e-3)))
+            if a["tw_firms_abroad"] > 0
+            else np.nan,
+            "invest_minus_talent_share_cn": share_inv - share_tal,
+        }
+    return float(vals[series])
+
+
+def target_value(frame: pd.DataFrame, t: Target) -> float:
+    """The model's value of target ``t`` from a :func:`quarterly_frame` (NaN if the run misses its years)."""
+
+    def v(year: int) -> float:
+        return series_value(annual_quantities(frame, year, t.months), t.series)
+
+    if t.kind == "level":
+        return v(t.year)
+    assert t.base is not None
+    if t.kind == "mean":
+        return float(np.mean([v(y) for y in range(t.base, t.year + 1)]))
+    a, b = v(t.year), v(t.base)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if t.kind == "ratio":
+            return a / b if b > 0 else np.nan
+        if t.kind == "diff":
+            return a - b
+        return (a / b) ** (1.0 / (t.year - t.base)) - 1.0 if b > 0 and a > 0 else np.nan
+
+
+def target_values(table: pd.DataFrame, targets: tuple[Target, ...]) -> np.ndarray:
+    """The model's value of every target from one run's long table."""
+    frame = quarterly_frame(table)
+    return np.array([target_value(frame, t) for t in targets])
+
+
+def z_distance(model: np.ndarray, targets: tuple[Target, ...]) -> float:
+    """Root mean square of (model - data) / sd over the targets; a NaN model value counts as 10 sd."""
+    z = np.array([(m - t.value) / t.sd for m, t in zip(model, targets, strict=True)])
+    z = np.where(np.isfinite(z), z, 10.0)
+    return float(np.sqrt(np.mean(z**2)))

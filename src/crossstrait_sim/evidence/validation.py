@@ -6,7 +6,7 @@ and prints the tables used in docs/VALIDATION.md)::
     python -m crossstrait_sim.evidence.validation [--seeds 8] [--scale 0.01] [--out docs]
 
 The model is run with the composed default config (so with
-``conf/calibration/fitted.yaml``). The fit figure uses 2010Q1-2015Q4 (scenario
+``conf/calibration/posterior_mean.yaml``). The fit figure uses 2010Q1-2015Q4 (scenario
 ``baseline``, identical to ``history`` up to 2015); the sensitivities use the
 ``history`` scenario to 2030Q4 with common random numbers.
 """
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         model,
         data,
         out / "figures" / "calibration_fit.png",
-        f"Calibrated model (calibration=fitted, scale {a.scale}, {len(seeds)} seeds) "
+        f"Calibrated model (default calibration, scale {a.scale}, {len(seeds)} seeds) "
         "against the observed series, 2010-2015",
     )
     band = model.groupby(["series", "year"])["value"].agg(["median", "min", "max"]).reset_index()

@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from crossstrait_sim.config.compose import compose_config
 from crossstrait_sim.config.parameters import Params, build_params
+from crossstrait_sim.config.posterior import apply_posterior_draw
 from crossstrait_sim.model.results import BY_NAME
 from crossstrait_sim.model.vectorized import VectorizedModel
 
@@ -86,7 +87,12 @@ def summary_quarters(params: Params, wanted: list[str]) -> list[str]:
 
 
 def run_config(cfg: DictConfig) -> RunResult:
-    """Validate ``cfg`` and simulate it in memory (nothing is written)."""
+    """Validate ``cfg`` and simulate it in memory (nothing is written).
+
+    With ``calibration=posterior`` the seed's parameter draw is applied here, so the result's config
+    (saved as a run's resolved config) holds the values the run used and the row it took.
+    """
+    cfg = apply_posterior_draw(cfg)
     params = build_params(cfg)  # every config error is raised here, before simulating
     t0 = time.perf_counter()
     table, steps = simulate(params)

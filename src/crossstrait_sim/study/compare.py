@@ -586,7 +586,10 @@ def compare(
         ValueError: no run can be compared, or ``reference`` names no scenario of the sweep.
         OSError: the outputs cannot be written (nothing is left behind).
     """
+    from crossstrait_sim.evidence.datasets import observed_talent_in_cn
     from crossstrait_sim.viz.plotting import plot_policy_response, plot_talent_compare
+
+    observed = observed_talent_in_cn()  # DGBAS points where the runs cover 2010-2019
 
     sweep = gather(sweep_dir)
     if sweep.table.empty:
@@ -615,7 +618,7 @@ def compare(
         talent = _shared_per_variant(values[values.indicator == "talent_in_cn"])
         keys = [k for k in KEY_INDICATORS if k.name in RESPONSE_INDICATORS]
         writers += [
-            ("talent_outflow_compare.png", lambda p: plot_talent_compare(talent, p, sweep.events, order)),
+            ("talent_outflow_compare.png", lambda p: plot_talent_compare(talent, p, sweep.events, order, observed)),
             ("policy_response.png", lambda p: plot_policy_response(stats, p, keys, ref, order)),
         ]
     cmp.files += write_all(out_dir, writers)

@@ -134,7 +134,9 @@ def stage_outputs(res: RunResult, writer: RunWriter) -> None:
     writer.write("summary.json", lambda p: p.write_text(json.dumps(res.summary, indent=2) + "\n"))
     writer.write("resolved_config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(res.config, resolve=True)))
     if res.config.output.plot:
+        from crossstrait_sim.evidence.datasets import observed_talent_in_cn
         from crossstrait_sim.viz.plotting import plot_talent_outflow  # only when a plot is asked for
 
-        writer.write("talent_outflow.png", lambda p: plot_talent_outflow(res.table, p, policy_events(res.params)))
+        obs = observed_talent_in_cn()
+        writer.write("talent_outflow.png", lambda p: plot_talent_outflow(res.table, p, policy_events(res.params), obs))
     res.out_dir = writer.run_dir

@@ -28,8 +28,24 @@ def _series(table: pd.DataFrame, indicator: str, region: str = "all", sector: st
     return sel.set_index("quarter")["value"]
 
 
-def plot_talent_outflow(table: pd.DataFrame, path: Path, events: list[tuple[float, str]]) -> Path:
-    """Taiwanese professionals in the mainland (stock) and the quarterly outflow to it, with policy dates."""
+def plot_observed(ax: plt.Axes, observed: pd.Series | None, x_range: tuple[float, float]) -> None:
+    """Observed annual figures (index: year) as points at mid-year, those inside ``x_range`` only."""
+    if observed is None or observed.empty:
+        return
+    # an annual figure (DGBAS: the year's stock) sits at the mean of its four quarter positions
+    xs = observed.index.to_numpy(dtype=float) + 0.375
+    keep = (xs >= x_range[0] - 0.5) & (xs <= x_range[1] + 0.5)
+    if keep.any():
+        ax.plot(xs[keep], observed.to_numpy()[keep], "o", color="black", ms=5, zorder=5, label="observed (DGBAS)")
+
+
+def plot_talent_outflow(
+    table: pd.DataFrame, path: Path, events: list[tuple[float, str]], observed: pd.Series | None = None
+) -> Path:
+    """Taiwanese professionals in the mainland (stock) and the quarterly outflow to it, with policy dates.
+
+    ``observed`` (thousand persons by year) is drawn as points where the run covers its years.
+    """
     stock = _series(table, "talent_in_cn") / 1000.0
     outflow = _series(table, "talent_outflow", region="CN") / 1000.0
     ret = _series(table, "talent_return", region="CN") / 1000.0
@@ -62,6 +78,7 @@ def plot_talent_outflow(table: pd.DataFrame, path: Path, events: list[tuple[floa
             ax.axvline(xe, color="0.45", lw=0.8, ls=":")
     ax0.set_title(f"Taiwanese talent in the mainland: scenario '{scen}', seed {seed}")
     ax1.plot(x, stock.values, color="C3", lw=2, label="Taiwanese professionals in the mainland (stock)")
+    plot_observed(ax1, observed, (x[0], x[-1]))
     ax1.set_ylabel("thousand persons")
     ax1.grid(alpha=0.3)
     ax1.legend(loc="best")
@@ -91,7 +108,11 @@ def _event_axis(ax_ev: plt.Axes, events: list[tuple[float, str]]) -> None:
 
 
 def plot_talent_compare(
-    values: pd.DataFrame, path: Path, events: list[tuple[float, str]], order: list[str] | None = None
+    values: pd.DataFrame,
+    path: Path,
+    events: list[tuple[float, str]],
+    order: list[str] | None = None,
+    observed: pd.Series | None = None,
 ) -> Path:
     """Talent in the mainland by scenario: mean across seeds and the 90% band, policy dates marked.
 
@@ -100,6 +121,7 @@ def plot_talent_compare(
         path: the PNG to write.
         events: (decimal year, label) of policy starts.
         order: scenarios in legend order.
+        observed: observed thousand persons by year, drawn as points where the runs cover them.
     """
     order = order or sorted(values["variant"].unique())
     fig = plt.figure(figsize=(11, 7.6))
@@ -118,6 +140,9 @@ def plot_talent_compare(
         ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
     for xe, _ in events:
         ax.axvline(xe, color="0.5", lw=0.7, ls=":")
+    xq = quarter_x(sorted(values["quarter"].astype(str).unique()))
+    if xq:
+        plot_observed(ax, observed, (xq[0], xq[-1]))
     _event_axis(ax_ev, events)
     ax.set_xlabel("year")
     ax.set_ylabel("thousand persons (stock at quarter end)")
