@@ -294,10 +294,18 @@ def grid_overrides(grid: Mapping[str, Iterable[Any]], fixed: Sequence[str] = ())
 
 
 def _run_job(
-    overrides: list[str], sweep_dir: str, skip_complete: bool, cfg: DictConfig | None = None, error: str | None = None
+    overrides: list[str],
+    sweep_dir: str,
+    skip_complete: bool,
+    cfg: DictConfig | None = None,
+    error: str | None = None,
+    name: str | None = None,
 ) -> RunOutcome:
-    """One job of :func:`run_sweep`: its composed ``cfg`` (``None``: compose it here) or its composition ``error``."""
-    run_dir = Path(sweep_dir) / run_name(overrides)
+    """One job of :func:`run_jobs`: its composed ``cfg`` (``None``: compose it here) or its composition ``error``.
+
+    ``name`` is the run's folder name (default: :func:`run_name` of its overrides).
+    """
+    run_dir = Path(sweep_dir) / (name if name is not None else run_name(overrides))
     if cfg is None and error is None:
         from crossstrait_sim.config.compose import compose_config
 
@@ -370,23 +378,61 @@ def run_sweep(
     Returns:
         One row per run: run (directory name), status (complete, failed, skipped), seconds, error.
     """
+    jobs = grid_overrides(grid, overrides)
+    named = [(run_name(j), j) for j in jobs]
+    recorded = [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides)
+    if len({n for n, _ in named}) != len(named):
+        raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
+    return run_jobs(sweep_dir, named, n_jobs, skip_complete, progress, compose_once, recorded)
+
+
+def run_jobs(
+    sweep_dir: Path | str,
+    jobs: Sequence[tuple[str, Sequence[str]]],
+    n_jobs: int = 1,
+    skip_complete: bool = True,
+    progress: bool = True,
+    compose_once: bool = True,
+    recorded: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Run named jobs into ``sweep_dir``: the machinery of :func:`run_sweep` for runs named by the caller.
+
+    A design whose runs differ in hundreds of values (the robustness study's futures) cannot name its
+    folders by their overrides (a file name holds 255 bytes); its runs are named by the design
+    (``lhs-00012.retain_talent``) and every override is recorded in the run's manifest.
+
+    Args:
+        sweep_dir: the sweep directory; run again with the same jobs to resume.
+        jobs: (run folder name, overrides) per run; names must be unique and valid folder names.
+        n_jobs: parallel worker processes, as for :func:`run_sweep`.
+        skip_complete: skip runs whose results are already complete.
+        progress: print runs done / total and time left to stderr.
+        compose_once: compose with one :class:`~crossstrait_sim.config.compose.Composer`, as for :func:`run_sweep`.
+        recorded: what ``sweep.json`` records as the sweep's overrides.
+
+    Returns:
+        One row per run: run (directory name), status (complete, failed, skipped), seconds, error.
+    """
     sweep_dir = Path(sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    jobs = grid_overrides(grid, overrides)
-    names = [run_name(j) for j in jobs]
+    names = [n for n, _ in jobs]
     if len(set(names)) != len(names):
-        raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
-    record_sweep(sweep_dir, names, [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides))
+        raise ValueError("the same run name is given more than once")
+    bad = [n for n in names if not n or "/" in n or n.startswith(".") or len(n.encode()) > 255]
+    if bad:
+        raise ValueError(f"run names must be folder names (no '/', no leading '.', at most 255 bytes): {bad[:3]}")
+    record_sweep(sweep_dir, names, list(recorded))
     printer = ProgressPrinter(sweep_dir, len(jobs), names=names) if progress else None
     outcomes: list[RunOutcome] = []
-    composed = _composed(jobs, compose_once)  # lazily: composing goes on while the workers run
+    by_overrides = [list(o) for _, o in jobs]
+    composed = zip(names, _composed(by_overrides, compose_once), strict=True)  # lazily, while the workers run
     if n_jobs == 1:
-        it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete, c, e) for j, c, e in composed)
+        it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete, c, e, n) for n, (j, c, e) in composed)
     else:
         from joblib import Parallel, delayed
 
         it = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_job)(j, str(sweep_dir), skip_complete, c, e) for j, c, e in composed
+            delayed(_run_job)(j, str(sweep_dir), skip_complete, c, e, n) for n, (j, c, e) in composed
         )
     for out in it:
         outcomes.append(out)
@@ -395,4 +441,4 @@ def run_sweep(
     if printer is not None:
         printer.update(final=True)
     rows = [{"run": o.run_dir.name, "status": o.status, "seconds": o.seconds, "error": o.error} for o in outcomes]
-    return pd.DataFrame(rows).sort_values("run", ignore_index=True)
+    return pd.DataFrame(rows, columns=["run", "status", "seconds", "error"]).sort_values("run", ignore_index=True)

@@ -1,0 +1,127 @@
+"""The robustness study (issue 11): its design, and the smoke preset end to end through the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from crossstrait_sim.config.compose import compose_config, conf_dir
+from crossstrait_sim.config.schema import register_configs
+
+pytest.importorskip("SALib")
+pytest.importorskip("ema_workbench")
+
+FILES = (
+    "experiments.parquet",
+    "outcomes.parquet",
+    "robustness.md",
+    "robustness.csv",
+    "cost_per_kept.csv",
+    "sensitivity.csv",
+    "sensitivity.png",
+    "discovery.md",
+    "discovery.csv",
+    "discovery.png",
+    "tradeoff.png",
+    "findings.md",
+)
+
+
+def robust_cfg(*overrides: str):
+    register_configs()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        return compose(config_name="robustness", overrides=["robust=smoke", *overrides]).robust
+
+
+def study(*overrides: str):
+    from crossstrait_sim.study.robust.design import build_study
+
+    rs = robust_cfg(*overrides)
+    return rs, build_study(rs, compose_config(list(rs.model_overrides)), conf_dir())
+
+
+def test_prior_box_when_no_posterior():
+    _, st = study("robust.uncertainties.posterior=none")
+    names = st.space.names
+    assert "behaviour.firms.move_cost" in names and "posterior.draw" not in names
+    assert any("prior box" in n for n in st.notes)
+
+
+def test_posterior_draws_are_taken_whole(tmp_path: Path):
+    draws = pd.DataFrame(
+        {
+            "behaviour.firms.move_cost": [1.0, 2.0, 3.0],
+            "behaviour.professionals.beta_wage": [0.5, 1.5, 2.5],
+            "weight": [0.0, 1.0, 1.0],
+        }
+    )
+    draws.to_csv(tmp_path / "draws.csv", index=False)
+    from crossstrait_sim.study.robust.design import jobs_and_experiments
+
+    rs, st = study(f"robust.uncertainties.posterior={tmp_path / 'draws.csv'}")
+    assert "posterior.draw" in st.space.names and "behaviour.firms.move_cost" not in st.space.names
+    _, ex = jobs_and_experiments(st, list(rs.model_overrides))
+    lhs = ex[ex.design == "lhs"]
+    assert set(lhs["posterior.draw"]) <= {1, 2}  # the zero-weight draw is never taken
+    pairs = set(zip(lhs["behaviour.firms.move_cost"], lhs["behaviour.professionals.beta_wage"], strict=True))
+    assert pairs <= {(2.0, 1.5), (3.0, 2.5)}  # whole rows: correlations kept
+
+
+def test_assumed_ranges_and_constraints():
+    rs, st = study()
+    from crossstrait_sim.study.robust.design import jobs_and_experiments
+
+    jobs, ex = jobs_and_experiments(st, list(rs.model_overrides))
+    assert not any(n.startswith("policy.tariffs") for n in st.space.names)  # off in the narrative
+    assert "policy.tw_retention.topup_usd_k" not in st.space.names  # a lever's design choice
+    assert "behaviour.capability.knowhow_premium" in st.space.names
+    shares = ex[ex.design == "lhs"].filter(like=".prof_share").sum(axis=1)
+    assert np.allclose(shares, 1.0)
+    assert max(len(n.encode()) for n, _ in jobs) < 100
+
+
+@pytest.mark.slow
+def test_smoke_cli_writes_every_file(tmp_path: Path):
+    out = tmp_path / "robust"
+    cmd = [
+        sys.executable,
+        "-c",
+        "from crossstrait_sim.study.robust.cli import main; main()",
+        "robust=smoke",
+        f"hydra.run.dir={out}",
+    ]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for f in FILES:
+        assert (out / f).is_file(), f
+    ex = pd.read_parquet(out / "experiments.parquet")
+    oc = pd.read_parquet(out / "outcomes.parquet")
+    assert (ex.status == "complete").all()
+    # every result row names its future's uncertainty and lever values
+    assert set(oc.run) <= set(ex.run)
+    assert not ex[ex.run.isin(oc.run)].isna().any().any()
+    lever_cols = [c for c in ex.columns if c.startswith("lever.")]
+    assert lever_cols and "seed" in ex and "future_id" in ex
+    import duckdb
+
+    n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{out / 'outcomes.parquet'}')").fetchall()[0][0]
+    assert n == len(oc)
+    rob = pd.read_csv(out / "robustness.csv")
+    m31 = rob[(rob.policy == "no_measures31") & (rob.outcome == "talent_in_cn_2030")].iloc[0]
+    # the 31 measures' effect varies more across futures than across seeds of the configured model
+    assert m31.effect_p95 - m31.effect_p05 > m31.seed_only_p95 - m31.seed_only_p05
+    sens = pd.read_csv(out / "sensitivity.csv")
+    assert not sens.empty and sens["index_conf"].notna().all()
+    boxes = pd.read_csv(out / "discovery.csv")
+    if not boxes.empty:
+        assert boxes[["coverage", "density"]].notna().all().all()
+        assert (boxes["lower"].notna() | boxes["kept"].notna()).all()
+    # resumable: a second invocation skips every run
+    r2 = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r2.returncode == 0 and "'skipped'" in r2.stdout, r2.stdout[-2000:]
