@@ -51,7 +51,7 @@ def test_a_policy_on_one_sector_leaves_other_sectors_draws_unchanged():
     base = ["scale=0.005", "seed=3", "end=2025Q4", "output.summary_quarters=[2025Q4]"]
     a = run(["mainland=[mic2025,enforcement,measures31]", *base]).table
     b = run(["mainland=[mic2025,enforcement,measures31,healthy_china]", *base]).table
-    keys = ["quarter", "indicator", "sector", "region", "origin"]
+    keys = ["quarter", "indicator", "sector", "region", "origin", "instrument"]
     m = a.merge(b, on=keys, suffixes=("_a", "_b"))
     assert len(m) == len(a) == len(b)
     other = m[m.sector.isin(["semiconductors", "ict"])]

@@ -314,7 +314,7 @@ def test_taiwan_response_rule_rises_above_the_pre_policy_outflow_and_comes_back_
     object.__setattr__(sched, "retention_on", np.ones_like(on))
     supply = lab.supply_tw[:, m.iTW].sum()
     try:
-        m.out["outflow"] = np.zeros(m.R)
+        m.out["outflow"], m.out["return"] = np.zeros(m.R), np.zeros(m.R)
         m.out["outflow"][m.iCN] = 0.002 * supply  # twice the pre-policy rate: above the margin
         m.taiwan_response(lv, lab)
         assert m.pre_policy_rate == 0.001 and m.retention_extra == tr.response_step_usd_k

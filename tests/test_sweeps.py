@@ -45,7 +45,7 @@ def statuses(sweep_dir: Path) -> dict[str, str]:
 
 
 def sorted_table(t: pd.DataFrame) -> pd.DataFrame:
-    cols = ["run", "indicator", "quarter", "sector", "region", "origin"]
+    cols = ["run", "indicator", "quarter", "sector", "region", "origin", "instrument"]
     return t.sort_values(cols).reset_index(drop=True)[[*cols, "scenario", "seed", "value"]]
 
 
@@ -240,7 +240,7 @@ def test_experiment_presets_make_their_sweeps() -> None:
     from crossstrait_sim.config.schema import register_configs
 
     register_configs()
-    expected = {"policy_comparison": 9 * 20, "measures31_timing": 3 * 10}
+    expected = {"policy_comparison": 11 * 20, "measures31_timing": 3 * 10}
     found = sorted(p.stem for p in (conf_dir() / "experiment").glob("*.yaml"))
     assert found == sorted(expected)
     for name, n in expected.items():

@@ -2,7 +2,7 @@
 # Regenerates the policy comparison study: every file in results/ and findings.md.
 #   bash experiments/policy_comparison/run.sh          # resumes an interrupted sweep
 #   bash experiments/policy_comparison/run.sh --fresh  # deletes the sweep and runs all 180 runs again
-# Runs: all nine scenarios x seeds 0-19 at the default scale (conf/experiment/policy_comparison.yaml),
+# Runs: all eleven scenarios x seeds 0-19 at the default scale (conf/experiment/policy_comparison.yaml),
 # on every local core (Hydra's joblib launcher). On a Slurm cluster add, e.g.,
 #   SWEEP_ARGS="hydra/launcher=slurm hydra.launcher.partition=NAME"
 # Runs whose results are complete for the same config and git commit are skipped,

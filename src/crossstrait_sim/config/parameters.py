@@ -385,6 +385,8 @@ EVENT_LABELS: dict[str, str] = {
     "enforcement": "Enforcement",
     "carbon_market": "Carbon market",
     "measures31": "31 measures",
+    "tw_attract": "TW attract talent",
+    "tw_cultivate": "TW cultivate talent",
     "tw_retention": "TW retain talent",
     "tw_rd_hub": "TW R&D hub",
     "tw_new_southbound": "New Southbound",

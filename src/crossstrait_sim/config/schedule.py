@@ -38,6 +38,8 @@ class Schedule:
     green_boost: F64  # extra CN green demand (share)
     retention: F64  # Taiwan's retention top-up, USD thousand per covered professional-year (ramped)
     retention_on: F64  # 0/1: retention policy (and its response rule) active
+    attract: F64  # Taiwan's supplement for professionals coming to TW, USD thousand per person-year (ramped)
+    cultivate: F64  # Taiwan's training programme ramp level 0-1
     rd_hub: F64  # foreign R&D-centre incentive (log-odds)
     rd_hub_subsidy: F64  # USD m per centre-quarter
     nsp: F64  # New Southbound ramp level 0-1
@@ -161,6 +163,8 @@ def build_schedule(
         green_boost=p.enforcement.green_demand_boost * (enforcement[:, icn] - enf0[icn]),
         retention=p.tw_retention.topup_usd_k * lvl["tw_retention"],
         retention_on=(lvl["tw_retention"] > 0).astype(np.float64),
+        attract=p.tw_attract.bonus_usd_k * lvl["tw_attract"],
+        cultivate=lvl["tw_cultivate"],
         rd_hub=p.tw_rd_hub.incentive * lvl["tw_rd_hub"],
         rd_hub_subsidy=p.tw_rd_hub.subsidy_usd_m * lvl["tw_rd_hub"],
         nsp=lvl["tw_new_southbound"],

@@ -67,10 +67,13 @@ class Mic2025(Instrument):
     )
     rd_subsidy_rate: float = param(
         unit="share of R&D spend",
-        source="assumed, from paper §貳 (RMB 30-50 m per pilot project)",
+        source=(
+            "paper §貳 (327 pilot projects x RMB 30-50 m, 2015-2017): set so that the model's MIC2025 money "
+            "2015Q2-2017Q4 lies in that range (evidence/policy_money.py)"
+        ),
         meaning="subsidy paid per unit of R&D for eligible firms",
         valid=SHARE,
-        plausible=(0.1, 0.5),
+        plausible=(0.12, 0.19),
     )
     automation_boost: float = param(
         unit="share",
@@ -268,6 +271,108 @@ class TwRetention(Instrument):
 
 
 @dataclass
+class TwAttract(Instrument):
+    enabled: bool = param(False, unit="bool", source="-", meaning="attract talent (攬才)")
+    start: str = param(
+        unit="quarter",
+        source="Act for the Recruitment and Employment of Foreign Professionals (in force Feb 2018)",
+        meaning="first quarter in force",
+    )
+    ramp_quarters: int = param(
+        0, unit="quarters", source="assumed", meaning="time to full effect", valid=NONNEG, plausible=(2, 8)
+    )
+    bonus_usd_k: float = param(
+        unit="USD thousand per person-year",
+        source=(
+            "assumed (the 2018 Act exempts half of salary above TWD 3 m from income tax for 3 years: "
+            "about USD 2-5 k a year at the salaries it targets)"
+        ),
+        meaning=(
+            "pay supplement for a professional who comes to work in TW (a Taiwanese returning from abroad, "
+            "or a foreign professional) during their first eligible years; enters pay inside the log"
+        ),
+        valid=NONNEG,
+        plausible=(1.0, 10.0),
+    )
+    eligible_years: float = param(
+        unit="years",
+        source="Act for the Recruitment and Employment of Foreign Professionals (3-year tax relief, 2018)",
+        meaning="years after arrival during which the supplement is paid (sets the spend on returnees)",
+        valid=POS,
+    )
+    foreign_stock: float = param(
+        unit="persons",
+        source="assumed (order of 30,000 foreign professionals with work permits in Taiwan in 2018)",
+        meaning="foreign professionals working in TW before the policy (part of TW's local skilled supply)",
+        valid=NONNEG,
+        plausible=(20000.0, 45000.0),
+    )
+    foreign_elasticity: float = param(
+        unit="elasticity",
+        source=(
+            "assumed; skilled migration follows earnings differences (Grogger and Hanson 2011, "
+            "inputs/mechanism_parameters.csv) but no estimate for Taiwan exists"
+        ),
+        meaning="elasticity of the foreign professional stock in TW to their pay (TW skilled pay + supplement)",
+        valid=NONNEG,
+        plausible=(0.5, 3.0),
+    )
+    adjust_rate: float = param(
+        unit="share per quarter",
+        source="assumed",
+        meaning="share of the gap to the target foreign stock closed each quarter",
+        valid=SHARE,
+        plausible=(0.05, 0.25),
+    )
+
+
+@dataclass
+class TwCultivate(Instrument):
+    enabled: bool = param(False, unit="bool", source="-", meaning="cultivate talent (育才)")
+    start: str = param(
+        unit="quarter", source="assumed (response after the 31 measures)", meaning="first quarter in force"
+    )
+    ramp_quarters: int = param(
+        0, unit="quarters", source="assumed", meaning="time to full effect", valid=NONNEG, plausible=(2, 8)
+    )
+    budget_usd_m: float = param(
+        unit="USD m per year",
+        source="assumed (order of Taiwan's industry-academia talent programmes)",
+        meaning="yearly budget for training skilled professionals",
+        valid=NONNEG,
+        plausible=(20.0, 300.0),
+    )
+    cost_usd_k: float = param(
+        unit="USD thousand per trainee-year",
+        source="assumed (a graduate or industry-programme place in Taiwan: tuition, stipend and teaching)",
+        meaning="cost of one trainee for one year; trainees in training = budget / cost",
+        valid=POS,
+        plausible=(10.0, 40.0),
+    )
+    duration_quarters: int = param(
+        unit="quarters",
+        source="assumed (a two-year master's or industry programme)",
+        meaning="training time: graduates join TW's skilled supply this long after intake",
+        valid=Bounds(1, None, "at least 1 quarter"),
+        plausible=(4, 16),
+    )
+    completion: float = param(
+        unit="share",
+        source="assumed",
+        meaning="share of trainees who complete and work in TW",
+        valid=SHARE,
+        plausible=(0.6, 0.95),
+    )
+    additionality: float = param(
+        unit="share",
+        source="assumed",
+        meaning="share of graduates who would not have become skilled professionals without the programme",
+        valid=SHARE,
+        plausible=(0.2, 0.8),
+    )
+
+
+@dataclass
 class TwRdHub(Instrument):
     enabled: bool = param(False, unit="bool", source="-", meaning="Asia-Pacific R&D centre (亞太研發中心)")
     start: str = param(unit="quarter", source="assumed", meaning="first quarter in force")
@@ -392,6 +497,8 @@ class PolicyConfig:
     healthy_china: HealthyChina = field(default_factory=HealthyChina)
     tw_base: TwBase = field(default_factory=TwBase)
     tw_retention: TwRetention = field(default_factory=TwRetention)
+    tw_attract: TwAttract = field(default_factory=TwAttract)
+    tw_cultivate: TwCultivate = field(default_factory=TwCultivate)
     tw_rd_hub: TwRdHub = field(default_factory=TwRdHub)
     tw_new_southbound: TwNewSouthbound = field(default_factory=TwNewSouthbound)
     tariffs: Tariffs = field(default_factory=Tariffs)

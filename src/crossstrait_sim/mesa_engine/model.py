@@ -33,6 +33,7 @@ import numpy as np
 from crossstrait_sim.config.parameters import TW_O, Params
 from crossstrait_sim.mesa_engine.agents import FirmAgent, ProfessionalAgent
 from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.programmes import TwProgrammes
 from crossstrait_sim.model.results import Recorder
 from crossstrait_sim.model.state import Firms, Professionals, declared_state
 from crossstrait_sim.model.streams import STREAM_KEYS
@@ -86,6 +87,7 @@ class MesaModel(mesa.Model, CellTables):
         self.retention_extra = 0.0  # USD thousand per covered professional-year, from the response rule
         self.outflow_rates: list[float] = []  # outflow rate to CN, last 4 quarters before retention
         self.pre_policy_rate: float | None = None
+        self.tw_prog = TwProgrammes.start(params)  # Taiwan's attract and cultivate programmes
         self.recorder = Recorder(params)
         self.out: dict[str, Any] = {}
         self.agent_steps = 0

@@ -20,7 +20,21 @@ from crossstrait_sim.config.parameters import CN_O, TW_O, Params
 from crossstrait_sim.model import kernels as K
 from crossstrait_sim.model.tables import CellTables, Quarter
 
-COLUMNS = ["quarter", "scenario", "seed", "indicator", "sector", "region", "origin", "value"]
+COLUMNS = ["quarter", "scenario", "seed", "indicator", "sector", "region", "origin", "instrument", "value"]
+LABEL_COLUMNS = ("sector", "region", "origin", "instrument")  # a cell's labels ("all" where not a dimension)
+
+# the policy instruments whose money `policy_spend` reports (its `instrument` dimension); the payer
+# is the `region` dimension (the government that pays: CN or TW)
+INSTRUMENTS = (
+    "mic2025",
+    "measures31_individual",
+    "tw_rd_credit",
+    "tw_retention",
+    "tw_attract",
+    "tw_cultivate",
+    "tw_rd_hub",
+    "tw_new_southbound",
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,16 @@ INDICATORS: tuple[Indicator, ...] = (
         ("region",),
         "USD m per quarter",
         "flow",
-        "subsidies by paying government (CN: MIC2025; TW: R&D credit, retention, R&D hub, New Southbound)",
+        "subsidies by paying government (CN: MIC2025; TW: R&D credit, retention, attract, cultivate, R&D hub,"
+        " New Southbound): policy_spend less the 31 measures' money equivalent",
+    ),
+    Indicator(
+        "policy_spend",
+        ("instrument", "region"),
+        "USD m per quarter",
+        "flow",
+        "money of each policy instrument by paying government (region); measures31_individual is the money"
+        " equivalent of the individual items to the Taiwanese in CN, not a budget",
     ),
     Indicator(
         "compliance_spend",
@@ -129,7 +152,12 @@ class Recorder:
 
     def __init__(self, params: Params) -> None:
         self.p = params
-        self.labels = {"sector": params.sectors, "region": params.regions, "origin": params.origins}
+        self.labels = {
+            "sector": params.sectors,
+            "region": params.regions,
+            "origin": params.origins,
+            "instrument": list(INSTRUMENTS),
+        }
         T = params.n_quarters
         self.data = {ind.name: np.zeros((T, *[len(self.labels[d]) for d in ind.dims])) for ind in INDICATORS}
 
@@ -176,19 +204,34 @@ class Recorder:
         tot = rev.sum(axis=1, keepdims=True)
         d["market_share"][t] = rev / np.where(tot > 0, tot, 1.0)
         d["rd_centres_tw"][t] = out["rd_centres"]
-        sub = np.zeros(R)
-        sub[m.iCN] = out["mic_spend"].sum()
-        n_centres = d["rd_centres_tw"][t]
-        sub[m.iTW] = (
-            out["tw_credit_spend"].sum()
-            + out["retention_spend"]
-            + self.p.schedule.rd_hub_subsidy[t] * n_centres
-            + out["nsp_sub"].sum()
-        )
+        spend = self.policy_spend(m, lv)
+        d["policy_spend"][t] = spend
+        sub = np.delete(spend, INSTRUMENTS.index("measures31_individual"), axis=0).sum(axis=0)
         d["subsidy_spend"][t] = sub
         d["compliance_spend"][t] = K.group_sum(q.r, out["cost_compliance"], R)
         d["fines"][t] = K.group_sum(q.r, out["fines"], R)
         d["emissions"][t] = K.group_sum(q.r, out["emissions"], R)
+
+    def policy_spend(self, m: CellTables, lv: dict) -> np.ndarray:
+        """Money of each instrument (INSTRUMENTS) by paying region, USD m this quarter: (I, R)."""
+        out, t, pol = m.out, m.t, self.p.policy
+        spend = np.zeros((len(INSTRUMENTS), m.R))
+        cn = {
+            "mic2025": out["mic_spend"].sum(),
+            "measures31_individual": pol.measures31.individual_usd_k * lv["m31"] / 4000.0 * m.talent[:, m.iCN].sum(),
+        }
+        tw = {
+            "tw_rd_credit": out["tw_credit_spend"].sum(),
+            "tw_retention": out["retention_spend"],
+            "tw_attract": m.tw_prog.spend_attract,
+            "tw_cultivate": m.tw_prog.spend_cultivate,
+            "tw_rd_hub": self.p.schedule.rd_hub_subsidy[t] * out["rd_centres"],
+            "tw_new_southbound": out["nsp_sub"].sum(),
+        }
+        for region, items in ((m.iCN, cn), (m.iTW, tw)):
+            for name, value in items.items():
+                spend[INSTRUMENTS.index(name), region] = value
+        return spend
 
     def to_frame(self) -> pd.DataFrame:
         """One long table: a row per quarter x indicator x dimension cell (plus totals), sorted.
@@ -214,7 +257,7 @@ class Recorder:
             "scenario": pd.array(np.full(n, p.scenario, dtype=object), dtype="string"),
             "seed": np.full(n, p.seed, dtype=np.int64),
         }
-        for c in ("indicator", "sector", "region", "origin"):
+        for c in ("indicator", *LABEL_COLUMNS):
             cols[c] = lay.columns[c].copy()
         cols["value"] = values
         return pd.DataFrame(cols, columns=COLUMNS, copy=False)
@@ -249,7 +292,7 @@ def _reference_frame(
     for ind in INDICATORS:
         arr = data(ind.name).reshape(T, -1)
         shape = [len(labels[dim]) for dim in ind.dims]
-        cols = {"sector": ["all"], "region": ["all"], "origin": ["all"]}
+        cols = {c: ["all"] for c in LABEL_COLUMNS}
         grids = np.meshgrid(*[np.asarray(labels[dim], dtype=object) for dim in ind.dims], indexing="ij")
         n = int(np.prod(shape)) if shape else 1
         for dim, g in zip(ind.dims, grids, strict=True):
@@ -257,9 +300,7 @@ def _reference_frame(
         frame = {
             "quarter": np.repeat(quarters, n),
             "indicator": ind.name,
-            "sector": np.tile(np.broadcast_to(np.asarray(cols["sector"], dtype=object), n), T),
-            "region": np.tile(np.broadcast_to(np.asarray(cols["region"], dtype=object), n), T),
-            "origin": np.tile(np.broadcast_to(np.asarray(cols["origin"], dtype=object), n), T),
+            **{c: np.tile(np.broadcast_to(np.asarray(cols[c], dtype=object), n), T) for c in LABEL_COLUMNS},
             "value": values(arr, False),
         }
         parts.append(pd.DataFrame(frame))
@@ -269,9 +310,7 @@ def _reference_frame(
                     {
                         "quarter": quarters,
                         "indicator": ind.name,
-                        "sector": "all",
-                        "region": "all",
-                        "origin": "all",
+                        **dict.fromkeys(LABEL_COLUMNS, "all"),
                         "value": values(arr, True),
                     }
                 )
@@ -280,9 +319,9 @@ def _reference_frame(
     df.insert(1, "scenario", scenario)
     df.insert(2, "seed", np.int64(seed))
     df = df[COLUMNS]
-    for c in ("quarter", "scenario", "indicator", "sector", "region", "origin"):
+    for c in ("quarter", "scenario", "indicator", *LABEL_COLUMNS):
         df[c] = df[c].astype("string")
-    return df.sort_values(["indicator", "quarter", "sector", "region", "origin"], kind="stable").reset_index(drop=True)
+    return df.sort_values(["indicator", "quarter", *LABEL_COLUMNS], kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -298,7 +337,12 @@ def _layout(
     quarters: tuple[str, ...], sectors: tuple[str, ...], regions: tuple[str, ...], origins: tuple[str, ...]
 ) -> _Layout:
     """The layout for these labels: the reference table built once with each value's position as its value."""
-    labels = {"sector": list(sectors), "region": list(regions), "origin": list(origins)}
+    labels = {
+        "sector": list(sectors),
+        "region": list(regions),
+        "origin": list(origins),
+        "instrument": list(INSTRUMENTS),
+    }
     T = len(quarters)
     counter = [0]
 
@@ -315,5 +359,5 @@ def _layout(
     ref = _reference_frame(list(quarters), labels, "", 0, zeros, positions)
     order = ref["value"].to_numpy().astype(np.intp)
     assert np.array_equal(np.sort(order), np.arange(counter[0]))
-    cols = {c: ref[c].array for c in ("quarter", "indicator", "sector", "region", "origin")}
+    cols = {c: ref[c].array for c in ("quarter", "indicator", *LABEL_COLUMNS)}
     return _Layout(order=order, columns=cols)

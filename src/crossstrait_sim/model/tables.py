@@ -17,6 +17,7 @@ from scipy import special, stats
 
 from crossstrait_sim.config.parameters import CN_O, TW_O, Params
 from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.programmes import TwProgrammes
 from crossstrait_sim.model.streams import entrant_uids, keyed_uniforms
 
 
@@ -124,6 +125,7 @@ class CellTables:
 
     p: Params
     fkeys: dict[str, np.uint64]  # the firm mechanisms' keys (streams.firm_keys)
+    tw_prog: TwProgrammes  # Taiwan's attract and cultivate programmes (model.programmes)
 
     # ------------------------------------------------------------ firms' random draws
     def firm_draw(self, name: str, uids: np.ndarray) -> np.ndarray:
@@ -197,19 +199,27 @@ class CellTables:
         out[:, self.iTW] = local[:, self.iTW]
         return out
 
-    def prof_utility(self, lab: Labour, m31: float, retention: float, pandemic: float) -> np.ndarray:
+    def prof_utility(
+        self, lab: Labour, m31: float, retention: float, pandemic: float, attract: float = 0.0
+    ) -> np.ndarray:
         """Utility of working in each region, by sector and current region: (S, from, to)."""
         p = self.p
         b = p.behaviour.professionals
         # money levers enter the expected pay inside the log, priced by the fitted wage weight:
-        # the 31 measures' individual items in CN, Taiwan's retention top-up (x coverage) in TW
+        # the 31 measures' individual items in CN, Taiwan's retention top-up (x coverage) in TW,
+        # and Taiwan's supplement for those who come back to TW from abroad (attract)
         # (USD thousand per person-year -> USD m per person-quarter: / 4000)
         extra = np.zeros(self.R)
         extra[self.iCN] = p.policy.measures31.individual_usd_k * m31 / 4000.0
         extra[self.iTW] = p.policy.tw_retention.coverage * retention / 4000.0
-        base = b.beta_wage * np.log(lab.prof_wage * lab.employment + extra[None, :]) + self.amenity[None, :]
+        pay = lab.prof_wage * lab.employment + extra[None, :]
+        base = b.beta_wage * np.log(pay) + self.amenity[None, :]
         mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
-        return base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
+        u = base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
+        if attract > 0:
+            back = b.beta_wage * np.log(pay[:, self.iTW] + attract / 4000.0) + self.amenity[self.iTW] - mc
+            u[:, np.arange(self.R) != self.iTW, self.iTW] = back[:, None]
+        return u
 
     # 1. policy levels --------------------------------------------------------
     def policy_levels(self) -> dict:
@@ -228,6 +238,10 @@ class CellTables:
         d_all, d_tw = self._labour_demand(q, float(lv["m31"]))
         s_tw = self.talent
         s_all = self.local_supply0 * p.schedule.supply_factor[t][None, :] + s_tw
+        # Taiwan's attract and cultivate programmes add to its skilled supply, spread over sectors
+        # like Taiwan's skilled demand
+        d_twn = d_all[:, self.iTW]
+        s_all[:, self.iTW] += self.tw_prog.extra_supply() * d_twn / max(d_twn.sum(), 1e-300)
         tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
         base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
         wage = K.wage_level(base, tight / self.tight0, b.wage_elasticity)
@@ -433,10 +447,12 @@ class CellTables:
 
     def prof_choice_probabilities(self, lv: dict, lab: Labour) -> np.ndarray:
         """Logit probabilities of each region for a professional, by sector and current region: (S, from, to)."""
-        return K.logit_probabilities(self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"]))
+        return K.logit_probabilities(
+            self.prof_utility(lab, lv["m31"], lv["retention_total"], lv["pandemic"], float(lv["attract"]))
+        )
 
     def taiwan_response(self, lv: dict, lab: Labour) -> None:
-        """Taiwan's response rule and the quarter's retention spending.
+        """Taiwan's response rule, the quarter's retention spending, and the attract and cultivate programmes.
 
         The rule compares the quarter's outflow rate to CN (``out["outflow"]`` / professionals in TW)
         with ``response_margin`` x its mean over the 4 quarters before the policy started: above, the
@@ -458,3 +474,6 @@ class CellTables:
             )
             self.retention_extra = min(tr.response_max_usd_k, max(0.0, self.retention_extra + step))
         self.out["retention_spend"] = tr.coverage * lv["retention_total"] / 4000.0 * supply_tw
+        self.tw_prog.update(
+            p, float(lv["attract"]), float(lv["cultivate"]), float(self.out["wage"][self.iTW]), self.out["return"].sum()
+        )

@@ -25,6 +25,7 @@ import numpy as np
 
 from crossstrait_sim.config.parameters import FOREIGN_O, TW_O, Params
 from crossstrait_sim.model import kernels as K
+from crossstrait_sim.model.programmes import TwProgrammes
 from crossstrait_sim.model.results import Recorder
 from crossstrait_sim.model.state import Firms, Professionals, apportion
 from crossstrait_sim.model.steady_state import calibrate_start
@@ -56,6 +57,7 @@ class VectorizedModel(CellTables):
         self.retention_extra = 0.0  # USD thousand per covered professional-year, from the response rule
         self.outflow_rates: list[float] = []  # outflow rate to CN, last 4 quarters before retention
         self.pre_policy_rate: float | None = None
+        self.tw_prog = TwProgrammes.start(params)  # Taiwan's attract and cultivate programmes
         self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(params)
         self.agent_steps = 0

@@ -56,6 +56,20 @@ EXPECTATIONS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     ("tw_retain_talent", "narrative", "talent_in_cn", "lower", "retention (留才) keeps professionals in Taiwan (§伍)"),
     (
+        "tw_attract_talent",
+        "narrative",
+        "talent_in_cn",
+        "lower",
+        "attracting talent (攬才) brings professionals back (§伍)",
+    ),
+    (
+        "tw_cultivate_talent",
+        "narrative",
+        "capability_gap_semiconductors",
+        "higher",
+        "cultivating talent (育才) keeps Taiwan's lead (§伍)",
+    ),
+    (
         "tw_rd_hub",
         "narrative",
         "rd_centres_tw",
