@@ -83,7 +83,34 @@ def test_assumed_ranges_and_constraints():
     assert "behaviour.capability.knowhow_premium" in st.space.names
     shares = ex[ex.design == "lhs"].filter(like=".prof_share").sum(axis=1)
     assert np.allclose(shares, 1.0)
-    assert max(len(n.encode()) for n, _ in jobs) < 100
+    assert max(len(n.encode()) for n, *_ in jobs) < 100
+
+
+def test_values_compose_like_override_strings():
+    """A run's values set on a composed copy give the config (and hash) of composing their override strings."""
+    from omegaconf import OmegaConf
+
+    from crossstrait_sim.config.compose import Composer, spell_values
+    from crossstrait_sim.study.manifest import config_hash
+    from crossstrait_sim.study.robust.design import jobs_and_experiments
+
+    rs, st = study()
+    jobs, ex = jobs_and_experiments(st, list(rs.model_overrides))
+    which = (("lhs", "combined"), ("morris", "narrative"))
+    picks = [ex.index[(ex.design == d) & (ex.policy == p)][0] for d, p in which]
+    composer = Composer()
+    for i in picks:
+        _, ovs, vals = jobs[i]
+        assert len(vals) > 100  # every uncertainty and lever of the future
+        fast = composer.with_values(ovs, vals)
+        full = compose_config([*ovs, *spell_values(vals)])
+        assert OmegaConf.to_yaml(fast) == OmegaConf.to_yaml(full)
+        assert config_hash(fast) == config_hash(full)
+        assert OmegaConf.is_struct(fast) == OmegaConf.is_struct(full)
+        key = next(k for k, v in vals.items() if isinstance(v, float) and not float(v).is_integer())
+        assert OmegaConf.select(fast, key) == vals[key]  # a sampled value, set
+    with pytest.raises(Exception, match="no_such_key"):  # an unknown key fails as a full compose does
+        composer.with_values(ovs, {"policy.no_such_key": 1.0})
 
 
 @pytest.mark.slow

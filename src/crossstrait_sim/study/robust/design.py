@@ -245,18 +245,15 @@ def future_values(study: Study, fut: Mapping[str, Any]) -> tuple[dict[str, Any],
     return rec, vals, levers
 
 
-def _spell(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
-
-
 def jobs_and_experiments(
     study: Study, model_overrides: Sequence[str]
-) -> tuple[list[tuple[str, list[str]]], pd.DataFrame]:
-    """The sweep jobs (run name, overrides) and the experiments table (one row per run)."""
+) -> tuple[list[tuple[str, list[str], dict[str, Any]]], pd.DataFrame]:
+    """The sweep jobs (run name, overrides, values) and the experiments table (one row per run).
+
+    The overrides are the model's and the seed; the values (config key -> typed value: the future's
+    uncertainties and the policy's levers) are set on a composed copy
+    (:func:`~crossstrait_sim.study.sweep.run_jobs`), not parsed by Hydra one string at a time.
+    """
     jobs, rows = [], []
     for fut in study.futures.to_dict("records"):
         rec, vals, levers = future_values(study, fut)
@@ -266,8 +263,7 @@ def jobs_and_experiments(
                 continue  # the sensitivity design runs only the differences it analyses
             over = {**vals, **policy_overrides(pol, study.responses, levers, full)}
             name = f"{fut['future_id']}.{pol.name}"
-            ovs = [*model_overrides, f"seed={fut['seed']}"] + [f"{k}={_spell(v)}" for k, v in over.items()]
-            jobs.append((name, ovs))
+            jobs.append((name, [*model_overrides, f"seed={fut['seed']}"], over))
             rows.append(
                 {
                     "run": name,

@@ -21,13 +21,21 @@ import pandas as pd
 
 from crossstrait_sim.study.manifest import RESULTS, read_manifest
 
-DIMS = ("sector", "region", "origin")
+DIMS = ("sector", "region", "origin", "instrument")  # the results table's label columns (model/results.py)
 
 
 def _select(t: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of one outcome: each label column at the spec's label (absent: ``all``; ``*``: every label but ``all``).
+
+    A table written before a label column existed (``instrument``) reads as ``all`` in it.
+    """
     sel = t[t["indicator"] == spec["indicator"]]
     for dim in DIMS:
         want = str(spec.get(dim, "all"))
+        if dim not in sel:
+            if want == "all":
+                continue
+            return sel.iloc[:0]
         sel = sel[sel[dim] != "all"] if want == "*" else sel[sel[dim] == want]
     if "year" in spec:
         return sel[sel["quarter"].astype(str).str.startswith(str(spec["year"]))]
