@@ -428,7 +428,7 @@ def run_jobs(
     """
     sweep_dir = Path(sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    names = [n for n, _ in jobs]
+    names = [j[0] for j in jobs]
     if len(set(names)) != len(names):
         raise ValueError("the same run name is given more than once")
     bad = [n for n in names if not n or "/" in n or n.startswith(".") or len(n.encode()) > 255]

@@ -64,7 +64,7 @@ def analyse(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path, scale: fl
     rob = A.robustness(eff, reg, specs, thr)
     ck = OmegaConf.to_container(rs.cost_per_kept, resolve=True)
     assert isinstance(ck, dict)
-    cost = A.cost_per_kept(eff, ck["spend"], ck["talent"], thr[ck["talent"]])
+    cost = A.cost_per_kept(eff[eff.policy.isin(responses)], ck["spend"], ck["talent"], thr[ck["talent"]])
     sd = rs.design.sensitivity
     sens = A.sensitivity(
         eff,

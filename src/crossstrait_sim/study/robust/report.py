@@ -22,11 +22,13 @@ EXPECTATIONS: tuple[tuple[str, str, str, str], ...] = (
         "equal treatment draws Taiwanese firms to the mainland (§貳.三)",
     ),
     ("retain_talent", "talent_in_cn_2030", "lower", "retention (留才) keeps professionals in Taiwan (§伍)"),
+    ("attract_talent", "talent_in_cn_2030", "lower", "attracting talent (攬才) brings professionals to Taiwan (§伍)"),
+    ("cultivate_talent", "talent_in_cn_2030", "lower", "cultivating talent (育才) adds professionals in Taiwan (§伍)"),
     ("rd_hub", "rd_centres_tw_2030", "higher", "an Asia-Pacific R&D centre draws foreign R&D to Taiwan (§伍)"),
     ("rd_hub", "capability_gap_semiconductors_2030", "higher", "foreign R&D in Taiwan keeps Taiwan's lead (§伍)"),
     ("new_southbound", "tw_firms_in_sea_2030", "higher", "New Southbound diversifies firms to Southeast Asia (§伍)"),
     ("new_southbound", "tw_firms_in_cn_2030", "lower", "... and away from the mainland (§伍)"),
-    ("combined", "talent_in_cn_2030", "lower", "all three responses together hold talent in Taiwan (§伍)"),
+    ("combined", "talent_in_cn_2030", "lower", "all five responses together hold talent in Taiwan (§伍)"),
     ("combined", "capability_gap_semiconductors_2030", "higher", "... and keep the technology lead (§伍)"),
 )
 ROBUST_SHARE = 0.9  # an answer holds "across futures" when it holds in at least this share of them
