@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +159,30 @@ def test_smoke_resumes(robust_smoke):
     r2 = robust_cli(out, "robust.stage=run", "robust.n_jobs=1")
     assert r2.returncode == 0, r2.stderr[-2000:]
     assert f"{n} runs {{'skipped': {n}}}" in r2.stdout, r2.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_writeup_reads_its_numbers_from_the_study(robust_smoke, tmp_path: Path):
+    """experiments/policy_robustness/writeup.py on the smoke study: README numbers come from the tables."""
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "policy_robustness" / "writeup.py"
+    spec = importlib.util.spec_from_file_location("robust_writeup", path)
+    assert spec is not None and spec.loader is not None
+    w = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(w)
+    out, r = robust_smoke
+    assert r.returncode == 0
+    (tmp_path / "results").mkdir()
+    pilot = {"finished": "x", "wall_s": 100.0, "cpu_s": 150.0, "cores": 2, "load_before": [1.0], "exit_status": 0}
+    (tmp_path / "results" / "timing_pilot.json").write_text(json.dumps({**pilot, "runs": 50}))
+    text = w.write(out, tmp_path).read_text()
+    assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
+    rob = pd.read_csv(tmp_path / "results" / "robustness.csv")
+    m31 = rob[(rob.policy == "no_measures31") & (rob.outcome == "talent_in_cn_2030")].iloc[0]
+    assert f"median {m31.effect_median:+,.0f}" in text and f"[{m31.seed_only_p05:+,.0f}," in text
+    n = len(pd.read_parquet(out / "experiments.parquet"))
+    assert f"{n:,} runs at scale 0.001" in text
+    assert f"The study's {n:,} runs: about {2.0 * n / 60:,.0f} min" in text  # 100 s / 50 runs, from the file
+    assert all((tmp_path / "results" / f).is_file() for f in w.REPORT)
