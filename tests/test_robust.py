@@ -183,6 +183,6 @@ def test_writeup_reads_its_numbers_from_the_study(robust_smoke, tmp_path: Path):
     m31 = rob[(rob.policy == "no_measures31") & (rob.outcome == "talent_in_cn_2030")].iloc[0]
     assert f"median {m31.effect_median:+,.0f}" in text and f"[{m31.seed_only_p05:+,.0f}," in text
     n = len(pd.read_parquet(out / "experiments.parquet"))
-    assert f"{n:,} runs at scale 0.001" in text
+    assert f"{n:,} runs at scale 0.001 (the runs' resolved_config.yaml)" in text
     assert f"The study's {n:,} runs: about {2.0 * n / 60:,.0f} min" in text  # 100 s / 50 runs, from the file
     assert all((tmp_path / "results" / f).is_file() for f in w.REPORT)

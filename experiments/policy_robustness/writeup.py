@@ -130,7 +130,7 @@ def design_lines(ex: pd.DataFrame, runs: pd.DataFrame, scale: str) -> list[str]:
     lines = [
         "## Design",
         "",
-        f"{len(ex):,} runs at scale {scale} (from the runs' `resolved_config.yaml`); status of the run folders: "
+        f"{len(ex):,} runs at scale {scale}; status of the run folders: "
         f"{status or 'none yet'}. Policies: {', '.join(f'`{p}`' for p in dict.fromkeys(ex.policy))}.",
         "",
         "| design | futures | runs |",
@@ -139,7 +139,7 @@ def design_lines(ex: pd.DataFrame, runs: pd.DataFrame, scale: str) -> list[str]:
         "",
     ]
     unc = [c for c in ex.columns if not c.startswith("lever.") and "." in c and c != "posterior.draw"]
-    lines += [f"{len(unc)} uncertainty columns in `experiments.parquet` besides the levers' values.", ""]
+    lines += [f"{len(unc)} uncertainty columns in the experiments table besides the levers' values.", ""]
     return lines
 
 
@@ -223,11 +223,29 @@ seeds gives the seed-only yardstick. Findings: `results/findings.md` (the paper'
 the model's answer); robustness, regret and cost: `results/robustness.md`; where a response fails:
 `results/discovery.md`.
 
-What the preset's choices cost: Morris (mu*, with bootstrap CIs) instead of Sobol total-order
-indices, which at the same factor groups would need about ten times the runs; each response alone
-and all five together instead of all 31 combinations (pairs are not studied); one structural
-alternative (catch-up on or off; entry and other functional forms are held fixed).
+What the preset's choices cost, to keep the study near an hour and a half on 2 cores: Morris
+screening (mu* and sigma with bootstrap CIs, r trajectories x (groups + 1) points) instead of
+Sobol total-order indices (N x (groups + 2) points, N in the hundreds for stable indices), so
+the sensitivities rank factor groups but do not apportion variance; each response alone and all
+five together instead of all 31 combinations (pairs and their interactions are not studied);
+the sensitivity design runs only the combined response and the 31 measures; one structural
+alternative (catch-up on or off; entry and the other functional forms are held fixed).
 """
+
+
+def planned_experiments() -> tuple[pd.DataFrame, float]:
+    """The experiments table ``robust=study`` would run and its scale (composed from conf/, nothing run)."""
+    from hydra import compose, initialize_config_dir
+
+    from crossstrait_sim.config.compose import conf_dir
+    from crossstrait_sim.config.schema import register_configs
+    from crossstrait_sim.study.robust.cli import prepare
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        rs = compose(config_name="robustness", overrides=["robust=study"]).robust
+    _, _, ex, scale = prepare(rs)
+    return ex, scale
 
 
 def write(study: Path, out: Path) -> Path:
@@ -240,17 +258,20 @@ def write(study: Path, out: Path) -> Path:
         for f in REPORT:
             shutil.copyfile(study / f, res / f)
         ex = pd.read_parquet(study / "experiments.parquet")
-        lines += design_lines(ex, runs_table(study), scale_of(study))
+        lines += design_lines(ex, runs_table(study), f"{scale_of(study)} (the runs' resolved_config.yaml)")
         lines += timing_lines(res, len(ex))
         lines += finding_lines(res)
     else:
+        ex, scale = planned_experiments()
         lines += [
             "## Status",
             "",
-            f"The study has not been run into `{study.name}/` on this machine yet: no report files to write up.",
+            f"The study has not been run into `{study.name}/` on this machine yet: no report files to write up. "
+            "Its design (`conf/robust/study.yaml`, as composed now):",
             "",
         ]
-        lines += timing_lines(res, None)
+        lines += design_lines(ex, pd.DataFrame(columns=["run", "status", "seconds"]), f"{scale:g} (composed)")
+        lines += timing_lines(res, len(ex))
     text = "\n".join(lines).rstrip() + "\n"
     (out / "README.md").write_text(text, encoding="utf-8")
     return out / "README.md"
