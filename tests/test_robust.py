@@ -86,6 +86,28 @@ def test_assumed_ranges_and_constraints():
     assert max(len(n.encode()) for n, *_ in jobs) < 100
 
 
+def test_outcomes_read_the_instrument_column():
+    """policy_spend sums a payer's instruments; other indicators are read at instrument 'all'."""
+    from crossstrait_sim.study.robust.tables import outcome_values
+
+    row = {"sector": "all", "region": "all", "origin": "all", "instrument": "all", "quarter": "2030Q4"}
+    rows = [{**row, "indicator": "talent_in_cn", "value": 5.0}]
+    for q in ("2030Q1", "2030Q4", "2029Q4"):
+        for inst, reg, v in (("tw_retention", "TW", 1.0), ("tw_attract", "TW", 2.0), ("mic2025", "CN", 7.0)):
+            cell = {"indicator": "policy_spend", "quarter": q, "instrument": inst, "region": reg, "value": v}
+            rows.append({**row, **cell})
+    t = pd.DataFrame(rows)
+    specs = {
+        "talent": {"indicator": "talent_in_cn", "quarter": "2030Q4"},
+        "tw": {"indicator": "policy_spend", "instrument": "*", "region": "TW", "year": 2030},
+        "attract": {"indicator": "policy_spend", "instrument": "tw_attract", "region": "TW", "year": 2030},
+    }
+    vals, notes = outcome_values(t, specs)
+    assert vals == {"talent": 5.0, "tw": 6.0, "attract": 4.0} and not notes
+    old = t[t.indicator == "talent_in_cn"].drop(columns="instrument")  # a table from before the column
+    assert outcome_values(old, {"talent": specs["talent"]})[0] == {"talent": 5.0}
+
+
 def test_values_compose_like_override_strings():
     """A run's values set on a composed copy give the config (and hash) of composing their override strings."""
     from omegaconf import OmegaConf
