@@ -93,7 +93,11 @@ class Params:
     base_wage: F64  # USD m per person-quarter
     enforcement0: F64
     expat_premium: F64
-    pilot_share: F64
+    # zones of the mainland (population.cn_zones, then "other"): length Z
+    zone_share: F64  # (O, Z) share of each origin's CN sites in each zone (rows sum to 1)
+    zone_pilot: np.ndarray  # (Z,) bool: a MIC2025 pilot city or cluster (policy.mic2025.pilot_zones)
+    pilot_share: F64  # (O, R) chance that a new site of the origin in the region is in a pilot zone
+    area_zone: int  # index of the zone under the area production-limit order (policy.enforcement.area_zone)
     # population and behaviour
     firm_counts: F64  # (O, R) real firms at the start
     prof_counts: F64  # (R,) real professionals at the start
@@ -235,9 +239,18 @@ def build_params(cfg: DictConfig | SimConfig) -> Params:
     check_scale(c.scale, c.sectors, c.population.professionals, regions["regions"])
     check_memory(c, population["firm_counts"])
     behaviour = _behaviour(c, regions["regions"])
+    zones = _zones(c, regions["regions"])
     schedule = build_schedule(c, regions["regions"], sectors["sectors"], run["quarters"])
     return Params(
-        **run, **sectors, **regions, **population, **behaviour, origins=ORIGINS, policy=c.policy, schedule=schedule
+        **run,
+        **sectors,
+        **regions,
+        **population,
+        **behaviour,
+        **zones,
+        origins=ORIGINS,
+        policy=c.policy,
+        schedule=schedule,
     )
 
 
@@ -322,7 +335,46 @@ def _region_table(c: SimConfig) -> dict[str, Any]:
         "base_wage": _column(c.regions, regions, "wage_usd_k") / 4.0 / 1000.0,
         "enforcement0": _column(c.regions, regions, "enforcement0"),
         "expat_premium": _column(c.regions, regions, "expat_premium"),
-        "pilot_share": _column(c.regions, regions, "pilot_share"),
+    }
+
+
+OTHER_ZONE = "other"
+"""The zone of every CN site outside the named zones of ``population.cn_zones``."""
+
+
+def _zones(c: SimConfig, regions: tuple[str, ...]) -> dict[str, Any]:
+    """Zones of the mainland: each origin's site shares, MIC2025 pilot zones, the area order's zone.
+
+    The named zones of ``population.cn_zones`` and the rest of CN (``other``); a new CN site of origin
+    o lies in zone z with chance ``zone_share[o, z]``, so ``pilot_share[o, CN]`` is the sum over pilot zones.
+    """
+    table = c.population.cn_zones
+    names = tuple(table.keys())
+    if OTHER_ZONE in names:
+        raise ConfigError(f"population.cn_zones.{OTHER_ZONE}: reserved name (the rest of CN); rename the zone")
+    for z in names:
+        if set(table[z]) != set(ORIGINS):
+            raise ConfigError(f"population.cn_zones.{z}: keys {sorted(table[z])} must be exactly {list(ORIGINS)}")
+    named = np.array([[float(table[z][o]) for z in names] for o in ORIGINS]).reshape(len(ORIGINS), len(names))
+    total = named.sum(axis=1)
+    for o_i, o in enumerate(ORIGINS):
+        if total[o_i] > 1.0 + 1e-9:
+            raise ConfigError(f"population.cn_zones.*.{o}: shares sum to {total[o_i]:g}; must be at most 1")
+    zones = (*names, OTHER_ZONE)
+    share = np.concatenate([named, np.maximum(0.0, 1.0 - total)[:, None]], axis=1)
+    for key, z in [("policy.mic2025.pilot_zones", z) for z in c.policy.mic2025.pilot_zones] + [
+        ("policy.enforcement.area_zone", c.policy.enforcement.area_zone)
+    ]:
+        if z not in zones:
+            raise ConfigError(f"{key}: zone {z!r} is not in population.cn_zones; allowed: {', '.join(zones)}")
+    pilot = np.array([z in c.policy.mic2025.pilot_zones for z in zones])
+    pilot_share = np.zeros((len(ORIGINS), len(regions)))
+    pilot_share[:, regions.index("CN")] = share[:, pilot].sum(axis=1)
+    return {
+        "zone_share": share,
+        "zone_pilot": pilot,
+        "pilot_share": pilot_share,
+        "area_zone": zones.index(c.policy.enforcement.area_zone),
     }
 
 

@@ -46,6 +46,8 @@ class Schedule:
     tariff: F64  # price cut on CN-plant world-market sales (share, before export share)
     export_cut: F64  # cut in capability growth of CN firms in export-controlled sectors
     pandemic: F64  # 0/1
+    area_limit: F64  # 0/1: the area production-limit order is in force (enforcement enabled)
+    area_limit_new: F64  # 0/1: its first quarter (its plants count as new production-limit cases)
     wage_factor: F64  # (T, R) base-wage growth factor
     fixed_factor: F64  # (T, R) fixed-cost index
     supply_factor: F64  # (T, R) local skilled-supply growth factor
@@ -105,6 +107,18 @@ def _pandemic(pan: Pandemic, t_ord: np.ndarray, level: np.ndarray) -> np.ndarray
     return level * (t_ord <= pan_end)
 
 
+def _area_limit(p: PolicyConfig, t_ord: np.ndarray) -> np.ndarray:
+    """1 in the quarters of the area production-limit order (from ``area_start``, ``area_quarters`` long).
+
+    Zero throughout when enforcement is not enabled: the order is part of the "Beautiful China" step.
+    """
+    e = p.enforcement
+    if not e.enabled:
+        return np.zeros(len(t_ord))
+    start = quarter_ordinal(e.area_start, "policy.enforcement.area_start")
+    return ((t_ord >= start) & (t_ord < start + int(e.area_quarters))).astype(np.float64)
+
+
 def _trends(c: SimConfig, regions: tuple[str, ...], sectors: tuple[str, ...], tq: np.ndarray) -> dict[str, F64]:
     """Trend paths compounded every quarter from the start: wages, fixed costs, skilled supply, demand."""
 
@@ -152,6 +166,7 @@ def build_schedule(
     export_cut = _export_cut(p.export_controls, t_ord, lvl["export_controls"])
     pandemic = _pandemic(p.pandemic, t_ord, lvl["pandemic"])
     m31 = lvl["measures31"]
+    area_limit = _area_limit(p, t_ord)
     return Schedule(
         mic_rate=p.mic2025.rd_subsidy_rate * lvl["mic2025"],
         mic_level=lvl["mic2025"],
@@ -171,5 +186,7 @@ def build_schedule(
         tariff=p.tariffs.rate * lvl["tariffs"],
         export_cut=export_cut,
         pandemic=pandemic,
+        area_limit=area_limit,
+        area_limit_new=area_limit * (np.concatenate([[0.0], area_limit[:-1]]) == 0),
         **_trends(c, regions, sectors, t_ord - t_ord[0]),
     )

@@ -82,6 +82,15 @@ class Mic2025(Instrument):
         valid=NONNEG,
         plausible=(0.0, 1.0),
     )
+    pilot_zones: list[str] = param(
+        factory=lambda: ["kunshan", "sunan", "pearl_west", "zheng_luo_xin", "chang_zhu_tan", "pilot_cities"],
+        unit="-",
+        source="paper §貳 Table 1 (12 pilot cities and 4 city clusters, as of 2018Q1)",
+        meaning=(
+            "zones of population.cn_zones that are MIC2025 pilot cities or clusters: only sites there are "
+            "eligible for MIC2025 subsidies"
+        ),
+    )
 
 
 @dataclass
@@ -108,6 +117,39 @@ class Enforcement(Instrument):
         meaning="extra CN green-services demand per unit rise in CN enforcement",
         valid=NONNEG,
         plausible=(0.2, 1.0),
+    )
+    area_zone: str = param(
+        unit="-",
+        source="paper §參 (Kunshan and Zhuhai limit orders, end-2017); inputs/kunshan_taiwanese_firms.csv",
+        meaning="zone of population.cn_zones under an area production-limit order (Kunshan's Wusong River halt)",
+    )
+    area_start: str = param(
+        unit="quarter",
+        source="inputs/kunshan_taiwanese_firms.csv (halt order of 2017-12-24)",
+        meaning="first quarter of the area order (it applies only when enforcement is enabled)",
+    )
+    area_quarters: int = param(
+        unit="quarters",
+        source="assumed (the order was softened to a 50% discharge cut within days; its end is not reported)",
+        meaning="duration of the area order",
+        valid=NONNEG,
+        plausible=(1, 4),
+    )
+    area_firms: float = param(
+        unit="firms",
+        source="inputs/kunshan_taiwanese_firms.csv (270 firms named, about half Taiwanese)",
+        meaning=(
+            "real plants named in the order: each plant of the zone's polluting sectors is named with chance "
+            "area_firms / (such plants in the zone), capped at 1, by a draw fixed per plant"
+        ),
+        valid=NONNEG,
+    )
+    area_min_pollution: float = param(
+        unit="emission units per USD m capacity",
+        source="paper §參 (water-polluting plants: PCB electroplating, furniture coatings); assumed threshold",
+        meaning="sectors at least this polluting are the order's target",
+        valid=NONNEG,
+        plausible=(0.5, 2.0),
     )
 
 
@@ -681,14 +723,6 @@ class RegionConfig:
         plausible=(1.0, 4.0),
         rows={"TW": "-", "ROW": "-"},
     )
-    pilot_share: float = param(
-        unit="share",
-        source="-",
-        meaning="share of firm sites in MIC2025 pilot cities",
-        valid=SHARE,
-        plausible=(0.0, 0.5),
-        rows={"CN": "paper §貳 Table 1 (12 pilot cities, 4 clusters, mostly coastal); assumed share"},
-    )
 
 
 @dataclass
@@ -713,6 +747,23 @@ class PopulationConfig:
                 " data/observed/mainland_approved_taiwan_projects_cumulative.csv; TW, SEA, ROW: assumed"
             ),
             "CN": "assumed (order of industrial enterprises above designated size in these sectors)",
+        },
+    )
+    cn_zones: dict[str, dict[str, Any]] = param(
+        unit="share of the origin's sites in CN",
+        source="assumed",
+        meaning=(
+            "named zones of the mainland (rows) and the share of each origin's (columns TW, CN, FOREIGN) "
+            "sites in CN located there; the rest of CN is one more zone, 'other'"
+        ),
+        valid=SHARE,
+        plausible_factor=(0.5, 1.5),
+        rows={
+            "kunshan": (
+                "TW: inputs/kunshan_taiwanese_firms.csv (peak about 5,000 Taiwanese firms in Kunshan, against "
+                "40,000-80,000 in the mainland: 0.06-0.125); CN, FOREIGN: assumed (Kunshan about 0.4% of "
+                "China's GDP and about 1% of its industrial output, 2017)"
+            ),
         },
     )
     professionals: dict[str, float] = param(
@@ -1000,10 +1051,14 @@ class AbatementConfig:
     )
     fine_rate: float = param(
         unit="share of capacity",
-        source="assumed",
+        source=(
+            "inputs/china_environmental_fines_2018.csv (2018 Jan-Nov: RMB 13.6 bn over 166,210 penalty decisions, "
+            "RMB 82k each; fine_rate 0.05 gave the model RMB 190k a decision, experiments/mechanism_ablation); "
+            "assumed form"
+        ),
         meaning="fine on a non-compliant plant",
         valid=NONNEG,
-        plausible=(0.02, 0.1),
+        plausible=(0.01, 0.04),
     )
     shutdown_prob: float = param(
         unit="probability",
@@ -1011,6 +1066,35 @@ class AbatementConfig:
         meaning="chance an inspected non-compliant plant is ordered to stop",
         valid=SHARE,
         plausible=(0.05, 0.2),
+    )
+    limit_prob: float = param(
+        unit="probability",
+        source=(
+            "assumed; 2018 Jan-Nov: 6,196 production-limit or stop cases against 166,210 penalty decisions "
+            "(3.7%), inputs/china_environmental_fines_2018.csv"
+        ),
+        meaning="chance an inspected non-compliant plant that is not ordered to stop is ordered to limit production",
+        valid=SHARE,
+        plausible=(0.0, 0.2),
+    )
+    limit_quarters: int = param(
+        unit="quarters",
+        source="assumed (rectification orders of a few months)",
+        meaning="duration of a production-limit order after an inspection",
+        valid=Bounds(1, 100, "quarters"),
+        plausible=(1, 4),
+    )
+    limit_output_cap: float = param(
+        unit="share of capacity",
+        source=(
+            "inputs/kunshan_taiwanese_firms.csv (the Kunshan halt order softened to a 50% discharge cut); "
+            "assumed for other orders"
+        ),
+        meaning=(
+            "output a plant under a production-limit order may sell: its attraction in the market is cut to this share"
+        ),
+        valid=SHARE,
+        plausible=(0.0, 0.8),
     )
 
 

@@ -43,10 +43,12 @@ class FirmAgent(mesa.Agent):
         log_cap: log capability (technology level).
         abatement: share of pollution abated, 0-1.
         automation: automation level, 0-1.
-        pilot: site in a MIC2025 pilot city.
+        pilot: site in a MIC2025 pilot city or cluster.
         age: quarters since entry.
         loss_streak: consecutive loss quarters.
         rd_centre: a foreign firm runs an R&D centre in Taiwan.
+        zone: zone of a CN site (row of ``population.cn_zones``, then ``other``); -1 outside CN.
+        limit_left: quarters left of a production-limit order.
     """
 
     model: MesaModel
@@ -68,6 +70,8 @@ class FirmAgent(mesa.Agent):
         age: int,
         loss_streak: int,
         rd_centre: bool,
+        zone: int = -1,
+        limit_left: int = 0,
     ) -> None:
         super().__init__(model)
         self.slot = int(slot)
@@ -78,6 +82,7 @@ class FirmAgent(mesa.Agent):
         self.abatement, self.automation = np.float64(abatement), np.float64(automation)
         self.pilot, self.age, self.loss_streak = bool(pilot), int(age), int(loss_streak)
         self.rd_centre = bool(rd_centre)
+        self.zone, self.limit_left = int(zone), int(limit_left)
         self.history: list[tuple[int, str, object]] = []  # (quarter, event, detail): see ``note``
         model.firm_slots[self.slot] = self
 
@@ -94,6 +99,8 @@ class FirmAgent(mesa.Agent):
             "age",
             "loss_streak",
             "rd_centre",
+            "zone",
+            "limit_left",
             "revenue",
             "profit",
         )
@@ -119,14 +126,16 @@ class FirmAgent(mesa.Agent):
         self.q_region, self.q_size, self.q_log_cap = self.region, self.size, self.log_cap
         self.q_abatement, self.q_automation, self.q_pilot = self.abatement, self.automation, self.pilot
         self.q_rd_centre = self.rd_centre
+        self.q_limit_left = self.limit_left
 
     def economics(self, mk: Market, region: int) -> dict[str, np.float64]:
         """Costs, attraction and subsidies of this firm with its plant in ``region``.
 
         State at the start of the quarter (MODEL_BRIEF "Suggested forms": market share, profit, subsidies).
 
-        A site in another region is in a pilot city with that region's pilot share (expected value);
-        fines enter at their expected rate.
+        A site in another region is in a pilot zone with the origin's pilot share there (expected
+        value); fines enter at their expected rate. A production limit (``q_cap``, set by the model)
+        cuts the attraction at the current site only.
         """
         m, bh = self.model, self.model.p.behaviour
         c = self.cell(region)
@@ -140,8 +149,9 @@ class FirmAgent(mesa.Agent):
         mic = mk.mic[c] * pilot
         sub_rate = m.lv["mic_rate"] * mic + mk.credit[c]
         exp_fine = mk.fine[c] * (unabated > mk.breach_at[c])
+        cap = self.q_cap if region == self.q_region else 1.0
         return {
-            "att": self.q_size * np.exp(z * (1.0 / bh.market.sigma)),
+            "att": self.q_size * cap * np.exp(z * (1.0 / bh.market.sigma)),
             "elig": mk.elig[c],
             "price": mk.price[c],
             "keep": mk.keep0[c] + mk.rd[c] * sub_rate,
@@ -182,7 +192,7 @@ class FirmAgent(mesa.Agent):
         self.nsp_subsidy = e["nsp_rate"] * self.revenue * w
         self.mic_spend = self.rd * lv["mic_rate"] * e["mic_elig"] * w
         self.tw_credit_spend = self.rd * p.policy.tw_base.rd_tax_credit * (self.region == self.model.iTW) * w
-        self.emissions = p.pollution[self.sector] * (1.0 - self.q_abatement) * self.q_size * w
+        self.emissions = p.pollution[self.sector] * (1.0 - self.q_abatement) * (self.q_size * self.q_cap) * w
 
     # ------------------------------------------------ 3. costs and profit
     def face_demand_shock(self, u: np.ndarray) -> None:
@@ -198,10 +208,12 @@ class FirmAgent(mesa.Agent):
         """Random inspection (MODEL_BRIEF "Suggested forms", enforcement; §參).
 
         Inspected with probability iota x enforcement; a plant in breach (pollution x (1 - abatement)
-        x enforcement > limit) is fined, or with ``shutdown_prob`` ordered to stop. Expected fines in
-        profit are replaced by the actual fine.
+        x enforcement > limit) is fined, or with ``shutdown_prob`` ordered to stop; a fined plant not
+        stopped is ordered with ``limit_prob`` to limit its output for ``limit_quarters`` (from the next
+        quarter). Expected fines in profit are replaced by the actual fine.
 
-        One uniform: inspected if u < p; then u / p is uniform again and decides the shutdown.
+        One uniform: inspected if u < p; then u / p is uniform again and decides the shutdown, and
+        its position above ``shutdown_prob`` the production limit.
         """
         m = self.model
         b = m.p.behaviour.abatement
@@ -210,7 +222,11 @@ class FirmAgent(mesa.Agent):
         m.watch_tie("breach", m.p.pollution[self.sector] * (1.0 - self.abatement) * enf, b.emission_limit)
         p_insp = min(1.0, b.inspection_rate * enf)
         ui = u[self.slot]
-        fined, shut = K.inspections(ui, ui / (p_insp if p_insp > 0 else 1.0), p_insp, breach, b.shutdown_prob)
+        u_shut = ui / (p_insp if p_insp > 0 else 1.0)
+        fined, shut = K.inspections(ui, u_shut, p_insp, breach, b.shutdown_prob)
+        limit = bool(K.limit_orders(u_shut, fined, shut, b.shutdown_prob, b.limit_prob))
+        self.limit_left = b.limit_quarters if limit else max(self.q_limit_left - 1, 0)
+        self.inspected, self.fined_flag, self.limit_order = bool(ui < p_insp), bool(fined), limit
         self.fines = b.fine_rate * self.size * fined
         self.shutdown_order = bool(shut)
         self.profit = self.profit + self.econ["exp_fine_cap"] * self.size - self.fines
@@ -324,8 +340,10 @@ class FirmAgent(mesa.Agent):
         if new_r == self.q_region:
             return
         self.region = new_r
-        self.pilot = bool(v_pilot < p.pilot_share[new_r])
-        m.watch_tie("pilot site", v_pilot, p.pilot_share[new_r])
+        zone, pilot = m.site_zone(np.array([self.origin]), np.array([new_r]), np.array([v_pilot]))
+        self.zone, self.pilot = int(zone[0]), bool(pilot[0])
+        self.limit_left = 0  # an order binds the plant it was made for, not the firm's new site
+        m.watch_tie("zone of the site", v_pilot, np.cumsum(p.zone_share[self.origin])[:-1])
         self.profit = self.profit - fb.relocation_cost_share * self.q_size
         self.moved_to = new_r
         tw_abroad = (self.origin == TW_O) & (new_r != m.iTW)

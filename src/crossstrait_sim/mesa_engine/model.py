@@ -214,6 +214,9 @@ class MesaModel(mesa.Model, CellTables):
             automation=g(cohort, "automation"),
             pilot=g(cohort, "pilot", bool),
             rd_centre=g(cohort, "rd_centre", bool),
+            zone=g(cohort, "zone", np.int8),
+            limit_left=g(cohort, "limit_left", np.int8),
+            uid=g(cohort, "uid", np.uint64),
         )
         return cohort
 
@@ -221,6 +224,9 @@ class MesaModel(mesa.Model, CellTables):
     def market(self, lab: Labour) -> None:
         """Firms compute their attraction; the model splits each sector's demand; firms book sales."""
         mk: Market = self.cost_tables(self.lv, lab)
+        self.q.cap = self.output_caps(self.lv, self.q)
+        for a, cap in zip(self.cohort, self.q.cap, strict=True):
+            a.q_cap = cap
         self.firms.shuffle_do("compete", mk)
         c = self.cohort
         att = np.fromiter((a.econ["att"] for a in c), np.float64, len(c))
@@ -292,7 +298,7 @@ class MesaModel(mesa.Model, CellTables):
         abatement = K.abatement_target(
             p.pollution[es], self.lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
         )
-        pilot = u_pilot < p.pilot_share[er]
+        zone, pilot = self.site_zone(eo, er, u_pilot)
         weight = self.entrant_weight[eo]
         entrants = FirmAgent.create_agents(
             self,
@@ -311,6 +317,8 @@ class MesaModel(mesa.Model, CellTables):
             age=0,
             loss_streak=0,
             rd_centre=False,
+            zone=zone,
+            limit_left=0,
         )
         for a, c in zip(entrants, cells, strict=True):  # AgentSet keeps creation order
             a.note("firm_entry", int(c))
@@ -365,6 +373,9 @@ class MesaModel(mesa.Model, CellTables):
             tw_credit_spend=g(c, "tw_credit_spend"),
             emissions=g(c, "emissions"),
             fines=g(c, "fines") * w,
+            inspected=g(c, "inspected") * w,
+            fined_n=g(c, "fined_flag") * w,
+            limits=g(c, "limit_order") * w + self.out["area_new"],
         )
         live = self.firms_in_slot_order()
         self.firm_count = K.group_sum(self.cells_of(live), g(live, "weight"), self.S * self.R * self.O)

@@ -94,6 +94,19 @@ def inspections(
     return fined, shut
 
 
+def limit_orders(
+    u_shutdown: np.ndarray, fined: np.ndarray, shut: np.ndarray, shutdown_prob: float, limit_prob: float
+) -> np.ndarray:
+    """Production-limit orders: a fined plant not ordered to stop is ordered to limit output with ``limit_prob``.
+
+    ``u_shutdown`` is the shutdown draw of :func:`inspections`; given no shutdown it is uniform on
+    [shutdown_prob, 1), and its position there is uniform again: the limit draw.
+    """
+    rest = 1.0 - shutdown_prob
+    w = (u_shutdown - shutdown_prob) / (rest if rest > 0 else 1.0)
+    return fined & ~shut & (w < limit_prob)
+
+
 def capability_growth(
     rd_intensity: np.ndarray,
     fill: np.ndarray,

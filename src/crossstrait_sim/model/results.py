@@ -136,12 +136,27 @@ INDICATORS: tuple[Indicator, ...] = (
         "environmental compliance and abatement cost of plants in the region",
     ),
     Indicator("fines", ("region",), "USD m per quarter", "flow", "environmental fines on plants in the region"),
+    Indicator("inspections", ("region",), "plants per quarter", "flow", "environmental inspections of plants"),
+    Indicator(
+        "penalty_decisions",
+        ("region",),
+        "plants per quarter",
+        "flow",
+        "inspected plants found in breach and fined (MEE: administrative penalty decisions)",
+    ),
+    Indicator(
+        "production_limits",
+        ("region",),
+        "plants per quarter",
+        "flow",
+        "new production-limit orders: after inspections, and the plants named in an area order in its first quarter",
+    ),
     Indicator(
         "emissions",
         ("region",),
         "pollution units per quarter",
         "flow",
-        "pollution x (1 - abatement) x capacity of plants in the region",
+        "pollution x (1 - abatement) x capacity (x cap under a production limit) of plants in the region",
     ),
 )
 BY_NAME = {ind.name: ind for ind in INDICATORS}
@@ -210,6 +225,9 @@ class Recorder:
         d["subsidy_spend"][t] = sub
         d["compliance_spend"][t] = K.group_sum(q.r, out["cost_compliance"], R)
         d["fines"][t] = K.group_sum(q.r, out["fines"], R)
+        d["inspections"][t] = K.group_sum(q.r, out["inspected"], R)
+        d["penalty_decisions"][t] = K.group_sum(q.r, out["fined_n"], R)
+        d["production_limits"][t] = K.group_sum(q.r, out["limits"], R)
         d["emissions"][t] = K.group_sum(q.r, out["emissions"], R)
 
     def policy_spend(self, m: CellTables, lv: dict) -> np.ndarray:

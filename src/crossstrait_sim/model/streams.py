@@ -42,7 +42,8 @@ FIRM_KEYS: dict[str, int] = {
     "firm_shock": 11,
     "entrant_size": 13,
     "entrant_capability": 14,
-    "entrant_pilot": 15,
+    "entrant_pilot": 15,  # the entrant's zone of CN (and so its pilot status)
+    "area_order": 16,  # whether a plant is named in an area production-limit order (fixed per plant)
 }
 """Mechanisms whose draws are keyed by firm (or cell) identity and quarter, not by slot."""
 

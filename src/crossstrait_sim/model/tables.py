@@ -58,7 +58,7 @@ class Market:
     nsp: np.ndarray  # New Southbound support per unit revenue
     fine: np.ndarray  # expected fine per unit capacity of a plant in breach
     breach_at: np.ndarray  # unabated share above which a plant is in breach
-    pilot_share: np.ndarray  # chance that a new site is in a pilot city
+    pilot_share: np.ndarray  # chance that a new site of the cell's origin in its region is in a pilot zone
     per_att_world: np.ndarray  # (S,) world demand / total attraction
     per_att_proc: np.ndarray  # (S,) CN procurement demand / total eligible attraction
 
@@ -95,6 +95,10 @@ class Quarter:
     automation: np.ndarray
     pilot: np.ndarray
     rd_centre: np.ndarray  # foreign firm runs an R&D centre in Taiwan (at the start of the quarter)
+    zone: np.ndarray  # zone of a CN site (-1 outside CN)
+    limit_left: np.ndarray  # quarters left of a production-limit order
+    uid: np.ndarray  # identities (key the firms' draws)
+    cap: np.ndarray | None = None  # share of capacity the plant may sell at its site this quarter (production limits)
     market: Market | None = None
     revenue: np.ndarray | None = None
     margin: np.ndarray | None = None  # expected profit / capacity at the current location
@@ -139,7 +143,7 @@ class CellTables:
         return np.where(lam > 0, counts, 0).astype(np.int64)
 
     def entrant_draws(self, counts: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Entrants' cells, identities, two standard normals (size, capability) and a uniform (pilot site)."""
+        """Entrants' cells, identities, two standard normals (size, capability) and a uniform (zone of a CN site)."""
         flat = counts.ravel()
         cells = np.repeat(np.arange(flat.size), flat)
         uids = entrant_uids(self.t, cells, flat)
@@ -149,6 +153,44 @@ class CellTables:
         return cells, uids, z_size, z_cap, u_pilot
 
     t: int
+
+    # ------------------------------------------------------------ sites and production limits
+    def site_zone(self, o: np.ndarray, r: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Zone and pilot status of new sites of origins ``o`` in regions ``r``, from uniforms ``u``.
+
+        A CN site lies in zone z with the origin's share ``zone_share[o, z]`` (inverse CDF over the
+        zone table, ``other`` last); it is a MIC2025 pilot site if the zone is a pilot zone. Sites
+        outside CN have zone -1 and are never pilot sites.
+        """
+        p = self.p
+        o = np.asarray(o, dtype=np.intp)
+        in_cn = np.asarray(r) == self.iCN
+        z = K.choose_grouped(p.zone_share, o, np.asarray(u))
+        return np.where(in_cn, z, -1).astype(np.int8), in_cn & p.zone_pilot[z]
+
+    def area_named(self, q: Quarter) -> np.ndarray:
+        """Plants named in the area production-limit order (in its zone, of a target sector).
+
+        Each such plant is named with chance ``area_firms`` / (real such plants), capped at 1, by a
+        uniform fixed per plant (keyed by its identity, not the quarter): the same plants all episode.
+        """
+        p = self.p
+        e = p.policy.enforcement
+        target = (q.r == self.iCN) & (q.zone == p.area_zone) & (p.pollution[q.s] >= e.area_min_pollution)
+        n_real = float(q.w[target].sum())
+        share = min(1.0, e.area_firms / n_real) if n_real > 0 else 0.0
+        return target & (keyed_uniforms(self.fkeys["area_order"], q.uid, 0) < share)
+
+    def output_caps(self, lv: dict, q: Quarter) -> np.ndarray:
+        """Share of capacity each plant may sell at its site: ``limit_output_cap`` under a limit order, else 1.
+
+        Under an order after an inspection (``limit_left`` > 0) or named in the area order while it is
+        in force. Keeps the area order's new cases (real plants, its first quarter) in ``out["area_new"]``.
+        """
+        limited = q.limit_left > 0
+        area = self.area_named(q) if lv["area_limit"] > 0 else np.zeros(len(q.ix), dtype=bool)
+        self.out["area_new"] = area * q.w * lv["area_limit_new"]
+        return np.where(limited | area, self.p.behaviour.abatement.limit_output_cap, 1.0)
 
     def staff_per_capacity(self) -> np.ndarray:
         """Skilled staff per unit capacity by sector (S,): talent intensity less labour-augmenting technical change."""
@@ -305,7 +347,7 @@ class CellTables:
             nsp=nsp,
             fine=cells(bh.abatement.inspection_rate * bh.abatement.fine_rate * enf),
             breach_at=cells(np.where(pe > 0, limit / np.where(pe > 0, pe, 1.0), np.inf)),
-            pilot_share=cells(p.pilot_share[None, :, None]),
+            pilot_share=cells(p.pilot_share.T[None, :, :]),
             per_att_world=np.zeros(S),
             per_att_proc=np.zeros(S),
         )

@@ -109,7 +109,7 @@ class VectorizedModel(CellTables):
             b.cost,
             b.emission_limit,
         )
-        f.pilot[sl] = rng.random(n) < p.pilot_share[f.region[sl]]
+        f.zone[sl], f.pilot[sl] = self.site_zone(f.origin[sl], f.region[sl], rng.random(n))
         f.age[sl] = rng.integers(0, 80, n)
         # initial foreign R&D centres in Taiwan: a random subset of foreign firms
         foreign = np.flatnonzero(f.origin[sl] == FOREIGN_O)
@@ -221,6 +221,9 @@ class VectorizedModel(CellTables):
             automation=f.automation[ix],
             pilot=f.pilot[ix],
             rd_centre=f.rd_centre[ix],
+            zone=f.zone[ix],
+            limit_left=f.limit_left[ix],
+            uid=f.uid[ix],
         )
 
     def evaluate(self, lv: dict, q: Quarter, mk: Market, j: np.ndarray | None, rc: np.ndarray) -> Econ:
@@ -229,8 +232,9 @@ class VectorizedModel(CellTables):
         ``rc`` is (m,) for one region per firm, or (R, 1) for every region (results (R, m):
         regions along the first axis keep the long axis contiguous, which numpy runs fast).
 
-        Expected values: fines at their expected rate; a site in CN is in a pilot city
-        with the region's ``pilot_share`` unless it is the firm's current site.
+        Expected values: fines at their expected rate; a site in CN is in a pilot zone
+        with the origin's ``pilot_share`` unless it is the firm's current site. A production limit
+        (``q.cap``) cuts the attraction at the current site only.
         """
         bh = self.p.behaviour
         two = rc.ndim == 2
@@ -246,7 +250,8 @@ class VectorizedModel(CellTables):
         compl_cap = mk.compl[c] * unabated + mk.abate[c] * (abat * abat)
         uc = K.unit_cost(mk.var_wage[c], fixed, 0.0, compl_cap)
         z = K.competitiveness(col(q.log_cap) + mk.shift[c], uc, 0.0, bh.market.eta)
-        att = col(q.size) * np.exp(z * (1.0 / bh.market.sigma))
+        cap = col(q.cap) if not two else np.where(rc == col(q.r), col(q.cap), 1.0)
+        att = col(q.size) * cap * np.exp(z * (1.0 / bh.market.sigma))
         pilot = col(q.pilot) if not two else np.where(rc == col(q.r), col(q.pilot), mk.pilot_share[c])
         mic = mk.mic[c] * pilot
         sub_rate = lv["mic_rate"] * mic + mk.credit[c]
@@ -282,6 +287,7 @@ class VectorizedModel(CellTables):
         """Market shares by a logit of competitiveness; revenue and expected profit at the current site."""
         p = self.p
         mk = self.cost_tables(lv, lab)
+        q.cap = self.output_caps(lv, q)
         e = self.evaluate(lv, q, mk, None, q.r)
         self.split_demand(lv, mk, q.s, q.w, e.att, e.elig)
         rev = self.revenue(q, mk, None, e)
@@ -297,7 +303,7 @@ class VectorizedModel(CellTables):
             nsp_sub=e.nsp_rate * rev * q.w,
             mic_spend=q.rd * lv["mic_rate"] * e.mic_elig * q.w,
             tw_credit_spend=q.rd * p.policy.tw_base.rd_tax_credit * (q.r == self.iTW) * q.w,
-            emissions=p.pollution[q.s] * (1.0 - q.abatement) * q.size * q.w,
+            emissions=p.pollution[q.s] * (1.0 - q.abatement) * (q.size * q.cap) * q.w,
         )
         return q
 
@@ -310,8 +316,15 @@ class VectorizedModel(CellTables):
         enf = lv["enforcement"][q.r]
         breach = K.non_compliant(p.pollution[q.s], q.abatement, enf, b.emission_limit)
         p_insp = np.minimum(1.0, b.inspection_rate * enf)
-        # one uniform: inspected if u < p_insp; then u / p_insp is uniform again for the shutdown draw
-        fined, shut = K.inspections(u, u / np.where(p_insp > 0, p_insp, 1.0), p_insp, breach, b.shutdown_prob)
+        # one uniform: inspected if u < p_insp; then u / p_insp is uniform again for the shutdown draw,
+        # and its position above shutdown_prob for the production-limit draw
+        u_shut = u / np.where(p_insp > 0, p_insp, 1.0)
+        fined, shut = K.inspections(u, u_shut, p_insp, breach, b.shutdown_prob)
+        limit = K.limit_orders(u_shut, fined, shut, b.shutdown_prob, b.limit_prob)
+        f.limit_left[q.ix] = np.where(limit, b.limit_quarters, np.maximum(q.limit_left - 1, 0))
+        self.out["inspected"] = (u < p_insp) * q.w
+        self.out["fined_n"] = fined * q.w
+        self.out["limits"] = limit * q.w + self.out["area_new"]
         fines = b.fine_rate * q.size * fined
         # transitory demand shock: uniform with mean 0 and standard deviation sigma
         sig = p.behaviour.firms.demand_shock_sigma
@@ -392,7 +405,8 @@ class VectorizedModel(CellTables):
         slots = q.ix[k][movers]
         dest = new_r[movers]
         f.region[slots] = dest
-        f.pilot[slots] = v_pilot[movers] < p.pilot_share[dest]
+        f.zone[slots], f.pilot[slots] = self.site_zone(o[movers], dest, v_pilot[movers])
+        f.limit_left[slots] = 0  # an order binds the plant it was made for, not the firm's new site
         self.log("relocation", slots, dest)
         rows_m = k[movers]
         old_cell = q.cell[rows_m]
@@ -478,7 +492,8 @@ class VectorizedModel(CellTables):
             p.pollution[es], lv["enforcement"][er], b.compliance_rate, b.cost, b.emission_limit
         )
         f.automation[slots] = 0.0
-        f.pilot[slots] = u_pilot < p.pilot_share[er]
+        f.zone[slots], f.pilot[slots] = self.site_zone(eo, er, u_pilot)
+        f.limit_left[slots] = 0
         f.age[slots] = 0
         f.loss_streak[slots] = 0
         f.rd_centre[slots] = False
