@@ -53,6 +53,14 @@ def runs_made_since(cmd: list[str], since: datetime) -> int:
     return n
 
 
+def _git(args: list[str]) -> str:
+    """Output of a git command in this checkout ('' if git is not there)."""
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
+    except OSError:
+        return ""
+
+
 def timed(out: Path, cmd: list[str]) -> int:
     """Run ``cmd`` and write its timing to ``out``; returns its exit status."""
     load0, t0, since = os.getloadavg(), time.perf_counter(), datetime.now(UTC)
@@ -69,6 +77,8 @@ def timed(out: Path, cmd: list[str]) -> int:
         "load_before": [round(x, 2) for x in load0],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "git_commit": _git(["rev-parse", "--short", "HEAD"]),
+        "git_dirty": bool(_git(["status", "--porcelain", "--untracked-files=no"])),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rec, indent=1) + "\n", encoding="utf-8")
@@ -105,7 +115,8 @@ def timing_lines(results: Path, n_study_runs: int | None) -> list[str]:
         lines.append(
             f"- {mode} (`results/timing_{mode}.json`, finished {t['finished']}): wall {t['wall_s']:,.0f} s, CPU "
             f"{t['cpu_s']:,.0f} s on {t['cores']} cores, load average before {t['load_before'][0]} "
-            f"(exit status {t['exit_status']}), {t.get('runs', 0):,} runs made."
+            f"(exit status {t['exit_status']}), {t.get('runs', 0):,} runs made, code at commit "
+            f"{t.get('git_commit') or 'unknown'}{' with uncommitted changes' if t.get('git_dirty') else ''}."
         )
         if mode == "pilot" and t.get("runs"):
             per_wall, per_cpu = t["wall_s"] / t["runs"], t["cpu_s"] / t["runs"]
