@@ -56,3 +56,25 @@ def long_functions(root: Path, limit: int, pattern: str = "*.py") -> list[str]:
                 if n > limit:
                     long.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({n} lines)")
     return long
+
+
+ROBUST_SMOKE = ("robust=smoke",)
+
+
+def robust_cli(out: Path, *overrides: str):
+    """``crossstrait-sim-robust robust=smoke hydra.run.dir=out [overrides]`` in a fresh process."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-c", "from crossstrait_sim.study.robust.cli import main; main()"]
+    cmd += [*ROBUST_SMOKE, f"hydra.run.dir={out}", *overrides]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def robust_smoke(tmp_path_factory: pytest.TempPathFactory):
+    """The robustness study's smoke preset run once per test session: (its directory, the CLI's result)."""
+    pytest.importorskip("SALib")
+    pytest.importorskip("ema_workbench")
+    out = tmp_path_factory.mktemp("robust") / "smoke"
+    return out, robust_cli(out)

@@ -6,8 +6,9 @@ import dataclasses
 import os
 import pickle
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -72,6 +73,26 @@ class Composer:
         self._repo: typing.Any = None
         self.full_composes = 0  # Hydra compositions done (bases and fallbacks), for benchmarks and tests
 
+    def with_values(self, overrides: Sequence[str] | None, values: Mapping[str, Any]) -> DictConfig:
+        """The config of ``overrides`` followed by ``key=value`` for every item of ``values`` (typed Python values).
+
+        The same config as ``self([*overrides, *spell_values(values)])`` (tests/test_robust.py holds them
+        equal), without Hydra parsing hundreds of override strings: each value is set on the composed
+        copy with ``OmegaConf.update(cfg, key, value)``, the call Hydra's own routine makes for a parsed
+        ``key=value`` (``merge=True`` there; it changes nothing for a scalar, so only mappings and lists
+        merge here), in struct mode and through the schema's types. On any error it
+        composes the spelled overrides the usual way (which raises the usual error).
+        """
+        from omegaconf import OmegaConf
+
+        cfg = self(overrides)
+        try:
+            for k, v in values.items():  # merge only matters for a mapping or a list (Hydra's call merges)
+                OmegaConf.update(cfg, k, v, merge=isinstance(v, Mapping | list | tuple))
+        except OmegaConfBaseException:
+            return self([*(overrides or []), *spell_values(values)])
+        return cfg
+
     def __call__(self, overrides: Sequence[str] | None = None) -> DictConfig:
         """The composed config of ``overrides`` (a fresh object the caller may change)."""
         from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -122,6 +143,20 @@ class Composer:
                 self._repo = _repository(self.config_name)
             self._groups[name] = bool(self._repo.group_exists(name))
         return self._groups[name]
+
+
+def spell(value: Any) -> str:
+    """A Python value as the text of a Hydra override that parses back to the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def spell_values(values: Mapping[str, Any]) -> list[str]:
+    """``key=value`` override lines of ``values`` (see :func:`spell`)."""
+    return [f"{k}={spell(v)}" for k, v in values.items()]
 
 
 def _repository(config_name: str) -> typing.Any:

@@ -294,10 +294,18 @@ def grid_overrides(grid: Mapping[str, Iterable[Any]], fixed: Sequence[str] = ())
 
 
 def _run_job(
-    overrides: list[str], sweep_dir: str, skip_complete: bool, cfg: DictConfig | None = None, error: str | None = None
+    overrides: list[str],
+    sweep_dir: str,
+    skip_complete: bool,
+    cfg: DictConfig | None = None,
+    error: str | None = None,
+    name: str | None = None,
 ) -> RunOutcome:
-    """One job of :func:`run_sweep`: its composed ``cfg`` (``None``: compose it here) or its composition ``error``."""
-    run_dir = Path(sweep_dir) / run_name(overrides)
+    """One job of :func:`run_jobs`: its composed ``cfg`` (``None``: compose it here) or its composition ``error``.
+
+    ``name`` is the run's folder name (default: :func:`run_name` of its overrides).
+    """
+    run_dir = Path(sweep_dir) / (name if name is not None else run_name(overrides))
     if cfg is None and error is None:
         from crossstrait_sim.config.compose import compose_config
 
@@ -328,20 +336,30 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def _composed(jobs: list[list[str]], compose_once: bool) -> Iterable[tuple[list[str], DictConfig | None, str | None]]:
-    """Each job with its config composed here (once per distinct config-group choices), or ``None`` (per run)."""
+def _composed(
+    jobs: Sequence[tuple[Sequence[str], Mapping[str, Any]]], compose_once: bool
+) -> Iterable[tuple[list[str], DictConfig | None, str | None]]:
+    """Each job's override lines with its config composed here, or ``None`` (composed per run in the worker).
+
+    Composed once per distinct config-group choices. A job is (overrides, values): values are set on the
+    composed copy (:meth:`~crossstrait_sim.config.compose.Composer.with_values`) and recorded as
+    ``key=value`` lines.
+    """
+    from crossstrait_sim.config.compose import spell_values
+
     if not compose_once:
-        for j in jobs:
-            yield j, None, None
+        for o, v in jobs:
+            yield [*o, *spell_values(v)], None, None
         return
     from crossstrait_sim.config.compose import Composer
 
     composer = Composer()
-    for j in jobs:
+    for o, v in jobs:
+        lines = [*o, *spell_values(v)]
         try:
-            yield j, composer(j), None
+            yield lines, (composer.with_values(list(o), v) if v else composer(lines)), None
         except Exception as exc:
-            yield j, None, _error_line(exc)
+            yield lines, None, _error_line(exc)
 
 
 def run_sweep(
@@ -370,23 +388,64 @@ def run_sweep(
     Returns:
         One row per run: run (directory name), status (complete, failed, skipped), seconds, error.
     """
+    jobs = grid_overrides(grid, overrides)
+    named = [(run_name(j), j) for j in jobs]
+    recorded = [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides)
+    if len({n for n, _ in named}) != len(named):
+        raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
+    return run_jobs(sweep_dir, named, n_jobs, skip_complete, progress, compose_once, recorded)
+
+
+def run_jobs(
+    sweep_dir: Path | str,
+    jobs: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], Mapping[str, Any]]],
+    n_jobs: int = 1,
+    skip_complete: bool = True,
+    progress: bool = True,
+    compose_once: bool = True,
+    recorded: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Run named jobs into ``sweep_dir``: the machinery of :func:`run_sweep` for runs named by the caller.
+
+    A design whose runs differ in hundreds of values (the robustness study's futures) cannot name its
+    folders by their overrides (a file name holds 255 bytes); its runs are named by the design
+    (``lhs-00012.retain_talent``) and every override is recorded in the run's manifest.
+
+    Args:
+        sweep_dir: the sweep directory; run again with the same jobs to resume.
+        jobs: (run folder name, overrides) or (run folder name, overrides, values) per run; names must be
+            unique and valid folder names. ``values`` (config key -> typed value) are set after the overrides
+            without Hydra parsing them (much faster for hundreds of values; the same config), and recorded
+            in the manifest as ``key=value`` overrides.
+        n_jobs: parallel worker processes, as for :func:`run_sweep`.
+        skip_complete: skip runs whose results are already complete.
+        progress: print runs done / total and time left to stderr.
+        compose_once: compose with one :class:`~crossstrait_sim.config.compose.Composer`, as for :func:`run_sweep`.
+        recorded: what ``sweep.json`` records as the sweep's overrides.
+
+    Returns:
+        One row per run: run (directory name), status (complete, failed, skipped), seconds, error.
+    """
     sweep_dir = Path(sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    jobs = grid_overrides(grid, overrides)
-    names = [run_name(j) for j in jobs]
+    names = [j[0] for j in jobs]
     if len(set(names)) != len(names):
-        raise ValueError(f"grid {dict(grid)!r} gives the same run more than once")
-    record_sweep(sweep_dir, names, [f"{k}={list(v)}" for k, v in grid.items()] + list(overrides))
+        raise ValueError("the same run name is given more than once")
+    bad = [n for n in names if not n or "/" in n or n.startswith(".") or len(n.encode()) > 255]
+    if bad:
+        raise ValueError(f"run names must be folder names (no '/', no leading '.', at most 255 bytes): {bad[:3]}")
+    record_sweep(sweep_dir, names, list(recorded))
     printer = ProgressPrinter(sweep_dir, len(jobs), names=names) if progress else None
     outcomes: list[RunOutcome] = []
-    composed = _composed(jobs, compose_once)  # lazily: composing goes on while the workers run
+    specs = [(list(j[1]), dict(j[2]) if len(j) > 2 else {}) for j in jobs]  # type: ignore[misc]
+    composed = zip(names, _composed(specs, compose_once), strict=True)  # lazily, while the workers run
     if n_jobs == 1:
-        it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete, c, e) for j, c, e in composed)
+        it: Iterable[RunOutcome] = (_run_job(j, str(sweep_dir), skip_complete, c, e, n) for n, (j, c, e) in composed)
     else:
         from joblib import Parallel, delayed
 
         it = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_job)(j, str(sweep_dir), skip_complete, c, e) for j, c, e in composed
+            delayed(_run_job)(j, str(sweep_dir), skip_complete, c, e, n) for n, (j, c, e) in composed
         )
     for out in it:
         outcomes.append(out)
@@ -395,4 +454,4 @@ def run_sweep(
     if printer is not None:
         printer.update(final=True)
     rows = [{"run": o.run_dir.name, "status": o.status, "seconds": o.seconds, "error": o.error} for o in outcomes]
-    return pd.DataFrame(rows).sort_values("run", ignore_index=True)
+    return pd.DataFrame(rows, columns=["run", "status", "seconds", "error"]).sort_values("run", ignore_index=True)
