@@ -44,10 +44,10 @@ def relocation_rate(h: pd.DataFrame) -> float:
     return float(100 * (rel / fa).mean())
 
 
-def checks(seed: int) -> dict[str, float]:
-    """Every figure for one seed."""
+def checks(seed: int, extra: list[str]) -> dict[str, float]:
+    """Every figure for one seed (``extra``: overrides added to every run)."""
     b, m, n, h, hi = (
-        run([f"scenario={s}", f"seed={seed}"]).table
+        run([f"scenario={s}", f"seed={seed}", *extra]).table
         for s in ("baseline", "measures31", "narrative", "tw_rd_hub", "history")
     )
     w = b[(b.indicator == "wage") & (b.region == "TW")].set_index("quarter").value
@@ -80,9 +80,11 @@ def main() -> None:
     """Print every check over the seeds."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--override", action="append", default=[], help="extra override for every run (repeatable)")
     a = ap.parse_args()
-    rows = [checks(s) for s in range(a.seeds)]
-    print(f"| check ({a.seeds} seeds, default scale) | mean | min | max |")
+    rows = [checks(s, a.override) for s in range(a.seeds)]
+    label = ", ".join(["default scale", *a.override])
+    print(f"| check ({a.seeds} seeds, {label}) | mean | min | max |")
     print("|---|---:|---:|---:|")
     for k in rows[0]:
         v = np.array([r[k] for r in rows])
