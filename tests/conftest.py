@@ -41,6 +41,16 @@ def make_model(*overrides: str) -> VectorizedModel:
     return VectorizedModel(make_params(*base, *overrides))
 
 
+def opening(m, **levels):
+    """The quarter's opening: policy levels (with overrides), alive firms, labour market, market."""
+    lv = m.policy_levels()
+    lv.update(levels)
+    q = m.alive_firms()
+    lab = m.labour_market(lv, q)
+    m.market(lv, lab, q)
+    return lv, q, lab
+
+
 @pytest.fixture
 def small_model() -> VectorizedModel:
     return make_model()

@@ -15,16 +15,7 @@ import pytest
 from crossstrait_sim import run
 from crossstrait_sim.evidence.enforcement import compare_2018, data_2018
 from crossstrait_sim.model import kernels as K
-from tests.conftest import make_model, make_params
-
-
-def _opening(m, **levels):
-    lv = m.policy_levels()
-    lv.update(levels)
-    q = m.alive_firms()
-    lab = m.labour_market(lv, q)
-    m.market(lv, lab, q)
-    return lv, q, lab
+from tests.conftest import make_model, make_params, opening
 
 
 def test_a_production_limit_caps_sales_and_competitors_take_the_demand():
@@ -42,7 +33,7 @@ def test_a_production_limit_caps_sales_and_competitors_take_the_demand():
     cand = np.flatnonzero(f.alive & (f.region == m.iCN) & pol[f.sector])
     free, limited = copy.deepcopy(m), copy.deepcopy(m)
     limited.firms.limit_left[cand[::2]] = 2
-    (_, q0, _), (_, q1, _) = _opening(free), _opening(limited)
+    (_, q0, _), (_, q1, _) = opening(free), opening(limited)
     cap = m.p.behaviour.abatement.limit_output_cap
     on = np.isin(q0.ix, cand[::2])
     same_sector = pol[q0.s] & ~on
@@ -78,7 +69,7 @@ def test_inspections_lead_to_fines_stops_and_limit_orders_that_bind_for_their_qu
     f.limit_left[old] = 2
     enf = m.policy_levels()["enforcement"].copy()
     enf[m.iCN] = 1.0
-    lv, q, _ = _opening(m, enforcement=enf)
+    lv, q, _ = opening(m, enforcement=enf)
     m.costs_and_profit(lv, q)
     fined = m.out["fined_n"] > 0
     ordered = m.out["limits"] > 0
@@ -138,7 +129,7 @@ def test_sites_fall_in_zones_by_origin_and_only_pilot_zones_get_mic2025():
             k = (f.zone[sites] == z).sum()
             assert abs(k - n * share) <= 4 * np.sqrt(n * share * (1 - share)) + 1, (o, z, k, n, share)
     assert np.array_equal(f.pilot[cn], f.zone[cn] == p.area_zone)  # kunshan is the only pilot zone
-    _, q, _ = _opening(m, mic_rate=0.3, mic_level=1.0)
+    _, q, _ = opening(m, mic_rate=0.3, mic_level=1.0)
     assert (q.mic_elig > 0).any() and not (q.mic_elig[~q.pilot] > 0).any()
 
 

@@ -14,17 +14,7 @@ import numpy as np
 import pytest
 
 from crossstrait_sim.config.parameters import CN_O, FOREIGN_O, TW_O
-from tests.conftest import make_model
-
-
-def _opening(m, **levels):
-    """The quarter's opening: policy levels (with overrides), alive firms, labour market, market."""
-    lv = m.policy_levels()
-    lv.update(levels)
-    q = m.alive_firms()
-    lab = m.labour_market(lv, q)
-    m.market(lv, lab, q)
-    return lv, q, lab
+from tests.conftest import make_model, opening
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +53,7 @@ def test_enforcement_shuts_more_breaching_plants_under_the_same_draws():
     enf_high[iCN] = 1.0
     runs = {}
     for name, mm, enf in (("low", low, enf_low), ("high", high, enf_high)):
-        lv, q, _ = _opening(mm, enforcement=enf)
+        lv, q, _ = opening(mm, enforcement=enf)
         cost = mm.out["cost_compliance"].copy()
         mm.costs_and_profit(lv, q)
         breach = m.p.pollution[q.s] * (1.0 - q.abatement) * enf[q.r] > b.emission_limit
@@ -99,8 +89,8 @@ def test_equal_treatment_draws_taiwanese_firms_to_the_mainland():
     # (firms' move_cost 9.5, beta_profit 2.9; docs/VALIDATION.md) relocation is practically off
     m = make_model("scale=0.005", "behaviour.firms.review_rate=1.0", "calibration=none")
     off, on = copy.deepcopy(m), copy.deepcopy(m)
-    lv0, q0, lab0 = _opening(off, m31=0.0, equal_treatment=0.0)
-    lv1, q1, lab1 = _opening(on, m31=1.0, equal_treatment=1.0)
+    lv0, q0, lab0 = opening(off, m31=0.0, equal_treatment=0.0)
+    lv1, q1, lab1 = opening(on, m31=1.0, equal_treatment=1.0)
     tw = np.flatnonzero(q0.o == TW_O)
     m0, m1 = off.margins(lv0, q0, tw), on.margins(lv1, q1, tw)
     # expected margin in CN rises (procurement access, MIC2025 eligibility); elsewhere unchanged
@@ -127,7 +117,7 @@ def test_higher_mainland_pay_raises_outflow_and_retention_lowers_it(model):
         ("richer", richer, {}),
         ("retained", retained, {"retention_total": 20.0}),
     ):
-        lv, _, lab = _opening(mm, **extra)
+        lv, _, lab = opening(mm, **extra)
         if name == "richer":
             lab.prof_wage[:, mm.iCN] *= 1.5  # a higher mainland wage premium
         mm.professionals(lv, lab)
@@ -145,7 +135,7 @@ def test_mic2025_subsidies_speed_up_capability_growth_of_eligible_firms_only(mod
     off, on = copy.deepcopy(model), copy.deepcopy(model)
     grow = {}
     for name, mm, rate in (("off", off, 0.0), ("on", on, 0.3)):
-        lv, q, lab = _opening(mm, mic_rate=rate, mic_level=rate / 0.3)
+        lv, q, lab = opening(mm, mic_rate=rate, mic_level=rate / 0.3)
         before = mm.firms.log_cap[q.ix].copy()
         mm.costs_and_profit(lv, q)
         mm.investment(lv, lab, q)
@@ -164,8 +154,8 @@ def test_tariffs_cut_profit_of_plants_in_the_mainland_only(model):
     get on the world market, not the market shares, so plants elsewhere keep their revenue).
     """
     free, tariff = copy.deepcopy(model), copy.deepcopy(model)
-    _, q0, _ = _opening(free, tariff=0.0)
-    _, q1, _ = _opening(tariff, tariff=0.25)
+    _, q0, _ = opening(free, tariff=0.0)
+    _, q1, _ = opening(tariff, tariff=0.25)
     in_cn = q0.r == model.iCN
     assert (q1.profit[in_cn] < q0.profit[in_cn]).all()
     assert np.array_equal(q1.profit[~in_cn], q0.profit[~in_cn])
@@ -178,8 +168,8 @@ def test_new_southbound_raises_taiwanese_margins_in_sea(model):
     SEA, or they raise a mainland firm's margin there (more Taiwanese competition can only lower it).
     """
     off, on = copy.deepcopy(model), copy.deepcopy(model)
-    lv0, q0, _ = _opening(off, nsp=0.0)
-    lv1, q1, _ = _opening(on, nsp=1.0)
+    lv0, q0, _ = opening(off, nsp=0.0)
+    lv1, q1, _ = opening(on, nsp=1.0)
     tw = np.flatnonzero(q0.o == TW_O)
     cn = np.flatnonzero(q0.o == CN_O)
     assert (on.margins(lv1, q1, tw)[:, model.iSEA] > off.margins(lv0, q0, tw)[:, model.iSEA]).all()
@@ -196,7 +186,7 @@ def test_rd_hub_incentive_opens_more_foreign_rd_centres():
     m = make_model("scale=0.02", "behaviour.rd_centres.review_rate=1.0")
     off, on = copy.deepcopy(m), copy.deepcopy(m)
     for mm, hub in ((off, 0.0), (on, 3.0)):
-        lv, _, lab = _opening(mm, rd_hub=hub)
+        lv, _, lab = opening(mm, rd_hub=hub)
         mm.rd_centres(lv, lab)
     assert on.out["rd_centres"] > off.out["rd_centres"]
     assert not (on.firms.rd_centre & (on.firms.origin != FOREIGN_O)).any()
@@ -209,7 +199,7 @@ def test_firms_exit_after_the_configured_run_of_losses(model):
     not counted at the firms' weight.
     """
     m = copy.deepcopy(model)
-    lv, q, lab = _opening(m)
+    lv, q, lab = opening(m)
     m.costs_and_profit(lv, q)
     m.investment(lv, lab, q)
     m.location_review(lv, lab, q)
@@ -227,7 +217,7 @@ def test_firms_exit_after_the_configured_run_of_losses(model):
 
 
 def _capability_growth(m, **levels):
-    lv, q, lab = _opening(m, **levels)
+    lv, q, lab = opening(m, **levels)
     before = m.firms.log_cap[q.ix].copy()
     m.costs_and_profit(lv, q)
     m.investment(lv, lab, q)
@@ -272,7 +262,7 @@ def test_rd_centres_spill_over_to_taiwanese_firms_in_taiwan_only(model):
     Could fail if centres did not enter the spillover, or if it reached firms outside Taiwan or of
     another origin.
     """
-    _, q, _ = _opening(copy.deepcopy(model))
+    _, q, _ = opening(copy.deepcopy(model))
     no_change = model.spillover(q)
     assert np.allclose(no_change, 0.0)  # at the start, centres equal their 2010 count
     q.rd_centre = q.rd_centre | (q.o == FOREIGN_O)  # every foreign firm opens one
@@ -289,7 +279,7 @@ def test_money_levers_enter_pay_priced_by_the_wage_weight(model):
 
     Could fail if a lever were added as utility, or ignored the coverage or the wage weight.
     """
-    _, _, lab = _opening(copy.deepcopy(model))
+    _, _, lab = opening(copy.deepcopy(model))
     b = model.p.behaviour.professionals
     u0 = model.prof_utility(lab, 0.0, 0.0, 0.0)
     u1 = model.prof_utility(lab, 1.0, 10.0, 0.0)
@@ -307,7 +297,7 @@ def test_taiwan_response_rule_rises_above_the_pre_policy_outflow_and_comes_back_
     """The rule's threshold is a margin over the pre-policy outflow, and the top-up can fall again."""
     m = copy.deepcopy(model)
     tr = m.p.policy.tw_retention
-    lv, _, lab = _opening(m)
+    lv, _, lab = opening(m)
     sched = m.p.schedule
     m.outflow_rates, m.pre_policy_rate, m.retention_extra = [0.001] * 4, None, 0.0
     on = sched.retention_on.copy()
