@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from crossstrait_sim.config.compose import compose_config, conf_dir
 from crossstrait_sim.config.schema import register_configs
@@ -50,7 +51,18 @@ def test_prior_box_when_no_posterior():
     _, st = study("robust.uncertainties.posterior=none")
     names = st.space.names
     assert "behaviour.firms.move_cost" in names and "posterior.draw" not in names
-    assert any("prior box" in n for n in st.notes)
+    assert any("search box" in n for n in st.notes)
+
+
+def test_priors_of_the_posterior_fit():
+    _, st = study("robust.uncertainties.posterior=prior")
+    by_name = {f.name: f for f in st.space.factors}
+    assert "posterior.draw" not in by_name
+    prior = OmegaConf.load(conf_dir() / "calibrate" / "posterior.yaml").priors
+    for p in prior.values():  # every prior of issue 10, with its bounds and scale
+        f = by_name[p.key]
+        assert (f.lower, f.upper, f.log) == (float(p.lower), float(p.upper), p.scale == "log")
+    assert any("conf/calibrate/posterior.yaml" in n for n in st.notes)
 
 
 def test_posterior_draws_are_taken_whole(tmp_path: Path):

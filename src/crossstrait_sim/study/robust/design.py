@@ -64,29 +64,45 @@ class Study:
     notes: list[str] = field(default_factory=list)
 
 
-def posterior_draws(setting: str, conf: Path) -> tuple[pd.DataFrame | None, str]:
-    """The posterior draws to use and a note saying which (``None``: none, use the prior box).
+def posterior_draws(setting: str, conf: Path) -> tuple[pd.DataFrame | None, Path | None, str]:
+    """The posterior draws to use, or the prior box's file, and a note saying which.
 
     ``setting``: ``auto`` (the shipped draws via ``crossstrait_sim.evidence.posterior.load_draws`` when that
-    module and its table exist), ``none`` (the prior box), or the path of a draws CSV.
+    module and its table exist, else ``prior``), ``prior`` (the priors of ``conf/calibrate/posterior.yaml``,
+    uniform), ``none`` (the point fit's search box, ``free:`` of ``conf/calibrate/default.yaml``), or the path
+    of a draws CSV.
     """
+    if setting == "prior":
+        return (
+            None,
+            conf / "calibrate" / "posterior.yaml",
+            ("calibrated parameters: the priors of conf/calibrate/posterior.yaml (posterior=prior)"),
+        )
     if setting == "none":
-        return None, "calibrated parameters: the prior box of conf/calibrate/default.yaml (posterior=none)"
+        return (
+            None,
+            conf / "calibrate" / "default.yaml",
+            ("calibrated parameters: the point fit's search box, conf/calibrate/default.yaml (posterior=none)"),
+        )
     if setting != "auto":
-        return read_draws(Path(setting)), f"calibrated parameters: posterior draws from {setting}"
+        return read_draws(Path(setting)), None, f"calibrated parameters: posterior draws from {setting}"
     try:
         from crossstrait_sim.evidence.posterior import load_draws  # type: ignore[import-not-found]
 
         draws = load_draws()
     except (ImportError, FileNotFoundError, OSError) as exc:
         why = "no crossstrait_sim.evidence.posterior" if isinstance(exc, ImportError) else "no draws table"
-        return None, f"calibrated parameters: the prior box of conf/calibrate/default.yaml ({why} yet)"
-    return pd.DataFrame(draws), "calibrated parameters: the shipped posterior draws (evidence/data/posterior)"
+        return (
+            None,
+            conf / "calibrate" / "posterior.yaml",
+            (f"calibrated parameters: the priors of conf/calibrate/posterior.yaml ({why} yet)"),
+        )
+    return pd.DataFrame(draws), None, "calibrated parameters: the shipped posterior draws (evidence/data/posterior)"
 
 
 def build_space(settings: Mapping[str, Any], cfg: DictConfig, conf: Path, fixed: Sequence[str]) -> Space:
     """The uncertainty space of ``robust.uncertainties`` over the reference config ``cfg``."""
-    draws, note = posterior_draws(str(settings.get("posterior", "auto")), conf)
+    draws, box_file, note = posterior_draws(str(settings.get("posterior", "auto")), conf)
     factors: list[Uncertainty] = []
     space = Space(
         factors, notes=[note], normalise={str(k): float(v) for k, v in (settings.get("normalise") or {}).items()}
@@ -96,7 +112,8 @@ def build_space(settings: Mapping[str, Any], cfg: DictConfig, conf: Path, fixed:
         factors.append(Uncertainty(DRAW, "calibrated", "draw", source="posterior"))
         calibrated = [c for c in draws.columns if c != "weight"]
     else:
-        box = prior_box(conf / "calibrate" / "default.yaml")
+        assert box_file is not None
+        box = prior_box(box_file)
         factors += box
         calibrated = [f.name for f in box]
     if settings.get("assumed", True):

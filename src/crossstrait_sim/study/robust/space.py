@@ -198,14 +198,20 @@ def _under(key: str, prefix: str) -> bool:
 
 
 def prior_box(path: Path) -> list[Uncertainty]:
-    """The calibrated parameters' prior box (``free:`` of ``conf/calibrate/default.yaml``)."""
-    free = OmegaConf.to_container(OmegaConf.load(path).free, resolve=True)
-    assert isinstance(free, dict)
+    """The calibrated parameters' prior box, uniform (in the logarithm where the scale is log).
+
+    ``priors:`` of ``conf/calibrate/posterior.yaml`` (the posterior fit's priors, issue 10) or ``free:`` of
+    ``conf/calibrate/default.yaml`` (the point fit's search box).
+    """
+    conf = OmegaConf.load(path)
+    entries = conf.priors if "priors" in conf else conf.free
+    box = OmegaConf.to_container(entries, resolve=True)
+    assert isinstance(box, dict)
     return [
         Uncertainty(
             str(v["key"]), "calibrated", "real", float(v["lower"]), float(v["upper"]), v["scale"] == "log", "prior box"
         )
-        for v in free.values()
+        for v in box.values()
     ]
 
 
