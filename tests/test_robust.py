@@ -23,6 +23,7 @@ FILES = (
     "outcomes.parquet",
     "robustness.md",
     "robustness.csv",
+    "robustness_history.csv",
     "cost_per_kept.csv",
     "sensitivity.csv",
     "sensitivity.png",
@@ -120,6 +121,43 @@ def test_outcomes_read_the_instrument_column():
     assert outcome_values(old, {"talent": specs["talent"]})[0] == {"talent": 5.0}
 
 
+def test_span_outcomes_and_their_thresholds():
+    from crossstrait_sim.study.robust.analysis import thresholds
+    from crossstrait_sim.study.robust.tables import outcome_values
+
+    quarters = [f"{y}Q{q}" for y in (2015, 2016, 2017) for q in (1, 2, 3, 4)]
+    t = pd.DataFrame(
+        {
+            "indicator": "talent_in_cn",
+            "quarter": quarters,
+            "sector": "all",
+            "region": "all",
+            "origin": "all",
+            "value": np.arange(12.0),
+        }
+    )
+    specs = {
+        "years": {"indicator": "talent_in_cn", "quarters": ["2016Q2", "2017Q1"], "per_year": True, "count": True},
+        "sum": {"indicator": "talent_in_cn", "quarters": ["2016Q2", "2017Q1"], "negligible": 2.0},
+    }
+    vals, _ = outcome_values(t, specs)
+    assert vals["sum"] == 5 + 6 + 7 + 8  # the span is inclusive at both ends, and only it
+    assert vals["years"] == vals["sum"] / 4  # a stock's quarters summed -> its years
+    thr = thresholds(specs, scale=0.01)
+    assert thr["sum"] == 2.0 and thr["years"] == pytest.approx(thresholds({"c": {"count": True}}, 0.01)["c"])
+
+
+def test_closest_futures():
+    from crossstrait_sim.study.robust.history import closest
+
+    d = pd.Series({"a": 3.0, "b": 1.0, "c": np.nan, "d": 2.0, "e": 5.0})
+    futures = pd.Series(["a", "a", "b", "c", "d", "e"])
+    assert closest(d, futures, 0.5) == {"b", "d"}  # the unscored future is left out, not counted as close
+    assert closest(d, futures, 1.0) == {"a", "b", "d", "e"}
+    with pytest.raises(ValueError, match="keep_share"):
+        closest(d, futures, 0.0)
+
+
 def test_prim_finds_the_box_of_failures():
     """find_boxes on futures that fail where x0 > 0.7: one box restricting x0, with its coverage and density."""
     from crossstrait_sim.study.robust.discovery import find_boxes
@@ -198,6 +236,14 @@ def test_smoke_cli_writes_every_file(robust_smoke):
     assert "## `retain_talent` (aim: talent_in_cn_2030)" in disc and "Fails in" in disc
     cost = pd.read_csv(out / "cost_per_kept.csv")
     assert set(cost.policy) == {"retain_talent", "combined"}  # Taiwan's responses only, not the contrast
+    ex = pd.read_parquet(out / "experiments.parquet")
+    d = ex[ex.design == "lhs"].groupby("future_id")["history_rms_z"].first()
+    assert d.notna().all() and (d > 0).all()  # every future scored against the observed years, none exactly
+    hist = pd.read_csv(out / "robustness_history.csv")
+    assert set(hist.policy) == set(rob.policy)
+    n_kept = int(np.ceil(0.2 * len(d)))  # the closest fifth (keep_share 0.2; ties could add more)
+    assert (hist.n_futures >= n_kept).all() and (hist.n_futures < rob.n_futures.max()).all()
+    assert "## Futures closest to the observed years" in (out / "robustness.md").read_text()
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ import pandas as pd
 REPORT = (
     "robustness.md",
     "robustness.csv",
+    "robustness_history.csv",
     "cost_per_kept.csv",
     "sensitivity.csv",
     "sensitivity.png",

@@ -10,8 +10,11 @@ Robustness (``robustness.csv``), per policy and outcome, over the Latin-hypercub
 * the seed-only range: the 5th-95th percentile of the same effect over seeds of the configured model
   (the ``nominal`` design), the yardstick the range across futures is held against.
 
-Cost per professional kept: the policy's extra spend in a year divided by the professionals it keeps
-out of the mainland that year, in the futures where it keeps more than the practical threshold.
+Cost per professional-year kept: the policy's extra spend over a span of years (Taiwan's money, 2016-2030
+in the study) divided by the professional-years it keeps out of the mainland over the same span, in the
+futures where it keeps more than the practical threshold. (A year's spend against that year's stock would
+mix a flow with the stock that earlier years' spending built, and reports a response that no longer pays
+anyone in 2030 as free.)
 
 Sensitivity (``sensitivity.csv``): SALib's Sobol total-order (or Morris mu*) index of each factor group
 for each policy difference, with bootstrap confidence intervals.
@@ -31,10 +34,24 @@ LO, HI = 0.05, 0.95
 
 
 def thresholds(specs: Mapping[str, Mapping[str, Any]], scale: float) -> dict[str, float]:
-    """Each outcome's practical threshold: a few agents' weight for a count, else its declared ``negligible``."""
-    return {
-        k: NEGLIGIBLE_AGENTS / scale if s.get("count") else float(s.get("negligible", 0.0)) for k, s in specs.items()
-    }
+    """Each outcome's practical threshold: a few agents' weight for a count, else its declared ``negligible``.
+
+    A count summed over a span of quarters in years (``per_year``: person-years) gets a few agents over the span.
+    """
+    out = {}
+    for k, s in specs.items():
+        if not s.get("count"):
+            out[k] = float(s.get("negligible", 0.0))
+            continue
+        years = _span_quarters(s["quarters"]) / 4.0 if s.get("per_year") and "quarters" in s else 1.0
+        out[k] = NEGLIGIBLE_AGENTS / scale * years
+    return out
+
+
+def _span_quarters(span: Sequence[str]) -> int:
+    """Quarters in an inclusive span ``["2016Q1", "2030Q4"]``."""
+    (y0, q0), (y1, q1) = ((int(str(x)[:4]), int(str(x)[-1])) for x in span)
+    return (y1 - y0) * 4 + (q1 - q0) + 1
 
 
 def _q(x: np.ndarray, q: float) -> float:
@@ -100,7 +117,10 @@ def robustness(
 
 
 def cost_per_kept(eff: pd.DataFrame, spend: str, talent: str, threshold: float, design: str = "lhs") -> pd.DataFrame:
-    """Per policy: USD per year per professional kept out of the mainland, across the futures that keep some."""
+    """Per policy: USD per professional-year kept out of the mainland, across the futures that keep some.
+
+    ``spend`` (USD m) and ``talent`` (professional-years) are outcomes over the same span.
+    """
     e = eff[eff.design == design].pivot_table(
         index=["future_id", "policy"], columns="outcome", values="effect", aggfunc="first", observed=True
     )
@@ -109,7 +129,7 @@ def cost_per_kept(eff: pd.DataFrame, spend: str, talent: str, threshold: float, 
         return pd.DataFrame(columns=["policy", "n_futures", "p_keeps", "cost_median", "cost_p05", "cost_p95"])
     for pol, g in e.groupby(level="policy", sort=False):
         kept = -g[talent].to_numpy(float)
-        extra = g[spend].to_numpy(float) * 1e6  # USD m per year -> USD per year
+        extra = g[spend].to_numpy(float) * 1e6  # USD m -> USD
         ok = kept > threshold
         c = extra[ok] / kept[ok]
         rows.append(

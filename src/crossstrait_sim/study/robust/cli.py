@@ -55,6 +55,7 @@ def analyse(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path, scale: fl
     cached = pd.read_parquet(out / TABLES[1]) if (out / TABLES[1]).is_file() else None
     raw, status, notes = read_outcomes(out / RUNS, ex, specs, cached)
     ex = ex.assign(status=ex["run"].map(status).fillna("not run"))
+    ex, closest, hist_note = _history(rs, study, ex, out)
     outcomes = tidy_outcomes(raw, ex)
     responses = [p.name for p in study.policies if p.kind == "response"]
     contrasts = [p.name for p in study.policies if p.kind == "contrast"]
@@ -62,6 +63,8 @@ def analyse(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path, scale: fl
     thr = A.thresholds(specs, scale)
     reg = A.regret(outcomes, specs, [study.reference, *responses])
     rob = A.robustness(eff, reg, specs, thr)
+    near = eff[(eff.design != "lhs") | eff.future_id.isin(closest)]
+    rob_h = A.robustness(near, reg, specs, thr)
     ck = OmegaConf.to_container(rs.cost_per_kept, resolve=True)
     assert isinstance(ck, dict)
     cost = A.cost_per_kept(eff[eff.policy.isin(responses)], ck["spend"], ck["talent"], thr[ck["talent"]])
@@ -92,7 +95,10 @@ def analyse(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path, scale: fl
         "discovery": summary,
         "spend": ck["spend"],
         "talent": ck["talent"],
-        "robustness_md": R.robustness_md(rob, cost, notes, n_lhs),
+        "robustness_history": rob_h,
+        "robustness_md": R.robustness_md(rob, cost, notes, n_lhs)
+        + "\n"
+        + R.history_md(rob, rob_h, dict(rs.discovery.aims), len(closest), hist_note),
         "discovery_md": R.discovery_md(summary),
         "findings_md": R.findings_md(rob, str(rs.quarter_label), n_lhs),
         "notes": notes,
@@ -104,6 +110,29 @@ def analyse(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path, scale: fl
     ]
     res["files"] = write_all(out, writers)
     return res
+
+
+def _history(rs: DictConfig, study: Study, ex: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, set[str], str]:
+    """The experiments table with each future's distance to the observed years, the closest futures, a note."""
+    from crossstrait_sim.study.robust import history as H
+
+    got = H.settings(rs)
+    if got is None:
+        return ex, set(), "Not computed (robust.history.enabled=false)."
+    last_year, share = got
+    dist = H.history_distances(out / RUNS, ex, study.reference, last_year)
+    lhs = ex.loc[ex.design == "lhs", "future_id"]
+    keep = H.closest(dist, lhs, share)
+    n_t = len(H.history_targets(last_year))
+    scored = dist.reindex(pd.Index(lhs.unique())).dropna()
+    cut = f"{scored[list(keep)].max():.2f}" if keep else "-"
+    note = (
+        f"Each future's narrative run is scored against the {n_t} observed targets of the posterior fit up to "
+        f"{last_year} (root mean square of (model - data) / sd, column `{H.COLUMN}` of experiments.parquet; "
+        f"scored futures: {len(scored)}, median distance {scored.median():.2f}). The closest {share:.0%} "
+        f"({len(keep)} futures, distance at most {cut}) are set beside all futures; nothing is fitted."
+    )
+    return ex.assign(**{H.COLUMN: ex["future_id"].map(dist)}), keep, note
 
 
 def run_study(rs: DictConfig, out: Path, progress: bool = True) -> dict[str, Any]:

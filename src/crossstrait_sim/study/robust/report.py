@@ -119,7 +119,10 @@ def robustness_md(rob: pd.DataFrame, cost: pd.DataFrame, notes: Sequence[str], n
             )
         lines.append("")
     lines += [
-        "## Cost per professional kept (USD per year, 2030)",
+        "## Cost per professional-year kept out of the mainland (USD)",
+        "",
+        "Taiwan's extra spend over the span of the cost outcomes divided by the professional-years kept out of the "
+        "mainland over the same span, in the futures where the response keeps more than the threshold.",
         "",
         "| policy | futures keeping some | median | 5-95% |",
         "|---|---:|---:|---:|",
@@ -128,6 +131,34 @@ def robustness_md(rob: pd.DataFrame, cost: pd.DataFrame, notes: Sequence[str], n
         lines.append(
             f"| `{r.policy}` | {r.p_keeps:.0%} | {_f(r.cost_median, ',.0f')} | "
             f"[{_f(r.cost_p05, ',.0f')}, {_f(r.cost_p95, ',.0f')}] |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def history_md(rob: pd.DataFrame, hist: pd.DataFrame, aims: Mapping[str, str], n_kept: int, note: str) -> str:
+    """The section of robustness.md that sets the futures closest to the observed years beside all futures."""
+    lines = ["## Futures closest to the observed years", "", note, ""]
+    if hist.empty:
+        return "\n".join([*lines, "No future scored against the observed years yet.", ""])
+    lines += [
+        f"Each response on its aim: all futures, and the {n_kept} futures closest to the data "
+        "(`robustness_history.csv`).",
+        "",
+        "| policy | aim | p beats: all | p beats: closest | median: all | median: closest | 5-95%: all "
+        "| 5-95%: closest |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    key = ["policy", "outcome"]
+    both = rob.merge(hist, on=key, suffixes=("", "_h"))
+    for pol, aim in aims.items():
+        r = both[(both.policy == pol) & (both.outcome == aim)]
+        if r.empty:
+            continue
+        r = r.iloc[0]
+        lines.append(
+            f"| `{pol}` | {aim} | {r.p_beats:.0%} | {r.p_beats_h:.0%} | {_f(r.effect_median)} | "
+            f"{_f(r.effect_median_h)} | [{_f(r.effect_p05)}, {_f(r.effect_p95)}] | "
+            f"[{_f(r.effect_p05_h)}, {_f(r.effect_p95_h)}] |"
         )
     return "\n".join(lines) + "\n"
 
@@ -243,8 +274,8 @@ def plot_tradeoff(eff: pd.DataFrame, spend: str, talent: str, path: Path, design
             ax.scatter(g[spend].median(), -g[talent].median(), s=90, marker="X", color=f"C{k % 10}", edgecolor="k")
     ax.axhline(0, color="grey", lw=0.7)
     ax.axvline(0, color="grey", lw=0.7)
-    ax.set_xlabel("extra spend vs the narrative (USD m per year, 2030)")
-    ax.set_ylabel("professionals kept out of the mainland vs the narrative (2030)")
+    ax.set_xlabel(f"Taiwan's extra spend vs the narrative: {spend}")
+    ax.set_ylabel(f"kept out of the mainland vs the narrative: -{talent}")
     ax.set_title("Talent kept against spend, one point per future (X: median)", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -257,6 +288,7 @@ def figures_and_texts(res: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return [
         ("robustness.csv", lambda p: res["robustness"].round(6).to_csv(p, index=False)),
         ("robustness.md", lambda p: p.write_text(res["robustness_md"], encoding="utf-8")),
+        ("robustness_history.csv", lambda p: res["robustness_history"].round(6).to_csv(p, index=False)),
         ("cost_per_kept.csv", lambda p: res["cost"].round(3).to_csv(p, index=False)),
         ("sensitivity.csv", lambda p: res["sensitivity"].round(6).to_csv(p, index=False)),
         ("sensitivity.png", lambda p: plot_sensitivity(res["sensitivity"], p)),

@@ -39,6 +39,10 @@ def _select(t: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
         sel = sel[sel[dim] != "all"] if want == "*" else sel[sel[dim] == want]
     if "year" in spec:
         return sel[sel["quarter"].astype(str).str.startswith(str(spec["year"]))]
+    if "quarters" in spec:  # an inclusive span of quarters ("2016Q1" sorts before "2016Q2" and "2017Q1")
+        first, last = (str(q) for q in spec["quarters"])
+        q = sel["quarter"].astype(str)
+        return sel[(q >= first) & (q <= last)]
     return sel[sel["quarter"] == str(spec["quarter"])]
 
 
@@ -56,7 +60,8 @@ def outcome_values(t: pd.DataFrame, specs: Mapping[str, Mapping[str, Any]]) -> t
             notes.append(f"{name}: indicator {s['indicator']!r} not in the results; left out")
             continue
         sel = _select(t, s)
-        out[name] = float(sel["value"].sum()) if len(sel) else float("nan")
+        total = float(sel["value"].sum()) if len(sel) else float("nan")
+        out[name] = total / 4.0 if s.get("per_year") else total  # per_year: a stock's quarters -> its years
     return out, notes
 
 
@@ -89,7 +94,7 @@ def read_outcomes(
             continue
         digest = (man.get("files") or {}).get(RESULTS)
         old = keep.get(run)
-        if old is not None and (old["digest"] == digest).all():
+        if old is not None and (old["digest"] == digest).all() and set(old["outcome"]) == set(specs):
             parts.append(old)
             continue
         try:
