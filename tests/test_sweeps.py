@@ -252,3 +252,24 @@ def test_experiment_presets_make_their_sweeps() -> None:
         assert len({run_name(j) for j in jobs}) == n
         assert "experiment" not in run_name(jobs[0])
         json.dumps(jobs)  # plain strings
+
+
+def test_progress_counts_what_it_is_fed_and_the_parent_gets_no_tables(tmp_path: Path, monkeypatch) -> None:
+    """A sweep's parent counts the outcomes it receives (no manifest read per run) and keeps no results tables."""
+    import io
+
+    from crossstrait_sim.study import sweep as sw
+    from crossstrait_sim.study.runs import RunOutcome
+
+    printer = sw.ProgressPrinter(tmp_path, 4, stream=io.StringIO(), names=["a", "b", "c", "d"])
+    monkeypatch.setattr(sw, "read_manifest", lambda _: pytest.fail("a fed printer read a manifest"))
+    for status in ("skipped", "complete", "failed"):
+        printer.add(RunOutcome(tmp_path / status, status))
+        printer.update()
+    assert printer.counts() == {"complete": 2, "failed": 1, "running": 0, "finished_now": 2}
+    monkeypatch.undo()
+    seen = []
+    real = sw.run_one
+    monkeypatch.setattr(sw, "run_one", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
+    out = sw._run_job(["seed=0", *SMALL], str(tmp_path), True)
+    assert seen[0].result is not None and out.status == "complete" and out.result is None

@@ -17,6 +17,7 @@ Two ways in, same layout and same per-run code (:func:`run_one`):
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sys
 import threading
@@ -122,9 +123,27 @@ class ProgressPrinter:
         self.last = ""
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.first: tuple[float, int] | None = None  # (time, runs finished) when the first run of this session ended
+        self.fed: dict[str, int] | None = None  # counts fed by :meth:`add` (the runs' outcomes), if any
+
+    def add(self, outcome: RunOutcome) -> None:
+        """Count one run's outcome as it arrives (the process that launched the runs): no manifest is read.
+
+        Once fed, the printer counts only what it is fed; reading every manifest at each update (the way for
+        other launchers, which only share the sweep folder) costs time in proportion to the runs done, so a
+        study of thousands of runs would spend more time counting than running.
+        """
+        c = self.fed if self.fed is not None else {"complete": 0, "failed": 0, "running": 0, "finished_now": 0}
+        self.fed = c
+        if outcome.status in ("complete", "failed"):
+            c[outcome.status] += 1
+            c["finished_now"] += 1
+        elif outcome.status == "skipped":  # complete from an earlier session
+            c["complete"] += 1
 
     def counts(self) -> dict[str, int]:
         """Runs by status in the sweep directory, and how many finished since this printer started."""
+        if self.fed is not None:
+            return dict(self.fed)
         c = {"complete": 0, "failed": 0, "running": 0, "finished_now": 0}
         dirs = (
             [self.sweep_dir / n for n in self.names]
@@ -329,7 +348,10 @@ def _run_job(
         write_manifest(run_dir, man)
         return RunOutcome(run_dir, "failed", 0.0, man["error"])
     assert cfg is not None
-    return run_one(cfg, run_dir, overrides, skip_complete=skip_complete)
+    out = run_one(cfg, run_dir, overrides, skip_complete=skip_complete)
+    # the results are in the run folder: a sweep's parent gets the status only (a default-scale table is
+    # megabytes; thousands of them sent back and kept would fill the parent's memory)
+    return dataclasses.replace(out, result=None)
 
 
 def _error_line(exc: BaseException) -> str:
@@ -450,6 +472,7 @@ def run_jobs(
     for out in it:
         outcomes.append(out)
         if printer is not None:
+            printer.add(out)
             printer.update()
     if printer is not None:
         printer.update(final=True)
