@@ -21,7 +21,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SKIP = ("run", "future_id", "design", "point", "policy", "policy_kind", "seed", "status", "posterior.draw")
+# not uncertainties: identifiers, and history_rms_z (an outcome of the future's narrative run, study.robust.history)
+SKIP = (
+    "run",
+    "future_id",
+    "design",
+    "point",
+    "policy",
+    "policy_kind",
+    "seed",
+    "status",
+    "posterior.draw",
+    "history_rms_z",
+)
 
 
 def inputs(experiments: pd.DataFrame, policy: str, responses: Sequence[str], design: str = "lhs") -> pd.DataFrame:
@@ -76,7 +88,12 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, settings: Mapping[str, Any]) -> l
         for k in range(int(settings.get("max_boxes", 2))):
             box = p.find_box()
             traj = box.peeling_trajectory
-            ok = traj[traj.coverage >= float(settings.get("min_coverage", 0.5))]
+            # the densest box with enough coverage among those that restrict few dimensions (a box over dozens of
+            # the hundreds of uncertainties fits noise and says nothing an analyst can use)
+            ok = traj[
+                (traj.coverage >= float(settings.get("min_coverage", 0.5)))
+                & (traj.res_dim <= int(settings.get("max_dims", 5)))
+            ]
             if ok.empty or len(traj) < 2 or float(ok.density.max()) <= float(y.mean()):
                 break  # no box denser than the futures as a whole
             i = int(ok.density.idxmax())
