@@ -9,7 +9,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "policy_comparison.ipynb"
 PY = ROOT / "notebooks" / "policy_comparison.py"
-ROBUST_NB = ROOT / "notebooks" / "policy_robustness.ipynb"
 
 
 @pytest.mark.parametrize("name", ["policy_comparison", "policy_robustness"])
@@ -33,22 +32,3 @@ def test_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2
-
-
-@pytest.mark.slow
-def test_robustness_notebook_runs_on_the_smoke_preset(robust_smoke, tmp_path: Path, monkeypatch) -> None:
-    """notebooks/policy_robustness.ipynb on the smoke study's output (issue 11): every cell, every figure."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    out, r = robust_smoke
-    assert r.returncode == 0, r.stderr[-2000:]
-    monkeypatch.setenv("ROBUST_DIR", str(out))
-    nb = nbformat.read(ROBUST_NB, as_version=4)
-    nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 3
-    text = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert "31 measures' effect on talent in the mainland" in text

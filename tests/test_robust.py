@@ -18,6 +18,7 @@ from tests.conftest import robust_cli
 pytest.importorskip("SALib")
 pytest.importorskip("ema_workbench")
 
+ROOT = Path(__file__).resolve().parents[1]
 FILES = (
     "experiments.parquet",
     "outcomes.parquet",
@@ -282,3 +283,22 @@ def test_writeup_reads_its_numbers_from_the_study(robust_smoke, tmp_path: Path):
     assert f"{n:,} runs at scale 0.001 (the runs' resolved_config.yaml)" in text
     assert f"The study's {n:,} runs: about {2.0 * n / 60:,.0f} min" in text  # 100 s / 50 runs, from the file
     assert all((tmp_path / "results" / f).is_file() for f in w.REPORT)
+
+
+@pytest.mark.slow
+def test_robustness_notebook_runs_on_the_smoke_preset(robust_smoke, tmp_path: Path, monkeypatch) -> None:
+    """notebooks/policy_robustness.ipynb on the smoke study's output (issue 11): every cell, every figure."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    out, r = robust_smoke
+    assert r.returncode == 0, r.stderr[-2000:]
+    monkeypatch.setenv("ROBUST_DIR", str(out))
+    nb = nbformat.read(ROOT / "notebooks" / "policy_robustness.ipynb", as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 3
+    text = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "31 measures' effect on talent in the mainland" in text
