@@ -107,17 +107,19 @@ def scale_of(study: Path) -> str:
 def timing_lines(results: Path, n_study_runs: int | None) -> list[str]:
     """The pilot's and the study's measured times, and the study's estimate from the pilot."""
     lines = ["## Time", ""]
+    # a study stopped and resumed has one file per session: timing_study.json, timing_study_<session>.json
+    files = [(m, f) for m in ("pilot", "study") for f in sorted(results.glob(f"timing_{m}*.json"))]
     for mode in ("pilot", "study"):
-        f = results / f"timing_{mode}.json"
-        if not f.is_file():
+        if not any(m == mode for m, _ in files):
             lines.append(f"- {mode}: not measured yet (`results/timing_{mode}.json` is missing).")
-            continue
+    for mode, f in files:
         t = json.loads(f.read_text(encoding="utf-8"))
         lines.append(
-            f"- {mode} (`results/timing_{mode}.json`, finished {t['finished']}): wall {t['wall_s']:,.0f} s, CPU "
+            f"- {mode} (`results/{f.name}`, finished {t['finished']}): wall {t['wall_s']:,.0f} s, CPU "
             f"{t['cpu_s']:,.0f} s on {t['cores']} cores, load average before {t['load_before'][0]} "
             f"(exit status {t['exit_status']}), {t.get('runs', 0):,} runs made, code at commit "
             f"{t.get('git_commit') or 'unknown'}{' with uncommitted changes' if t.get('git_dirty') else ''}."
+            + (f" {t['note']}" if t.get("note") else "")
         )
         if mode == "pilot" and t.get("runs"):
             per_wall, per_cpu = t["wall_s"] / t["runs"], t["cpu_s"] / t["runs"]

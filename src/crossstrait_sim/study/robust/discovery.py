@@ -94,8 +94,9 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, settings: Mapping[str, Any]) -> l
                 (traj.coverage >= float(settings.get("min_coverage", 0.5)))
                 & (traj.res_dim <= int(settings.get("max_dims", 5)))
             ]
-            if ok.empty or len(traj) < 2 or float(ok.density.max()) <= float(y.mean()):
-                break  # no box denser than the futures as a whole
+            lift = float(settings.get("min_lift", 1.5))
+            if ok.empty or len(traj) < 2 or float(ok.density.max()) < lift * float(y.mean()):
+                break  # no box much denser in failures than the futures as a whole: nothing to report
             i = int(ok.density.idxmax())
             box.select(i)
             stats, lims = box.inspect(i, style="data")[0]
@@ -164,7 +165,10 @@ def discover(
         else:
             s["boxes"] = find_boxes(x.reset_index(drop=True), y.to_numpy(bool), settings)
             if not s["boxes"]:
-                s["note"] = "PRIM found no box denser in failures than the futures as a whole"
+                s["note"] = (
+                    "PRIM found no box of few dimensions much denser in failures than the futures as a whole "
+                    f"(density at least {float(settings.get('min_lift', 1.5)):g} times the share of failures)"
+                )
         for b in s["boxes"]:
             for lim in b["limits"]:
                 rows.append(
