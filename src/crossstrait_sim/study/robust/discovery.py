@@ -94,8 +94,9 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, settings: Mapping[str, Any]) -> l
                 (traj.coverage >= float(settings.get("min_coverage", 0.5)))
                 & (traj.res_dim <= int(settings.get("max_dims", 5)))
             ]
-            lift = float(settings.get("min_lift", 1.5))
-            if ok.empty or len(traj) < 2 or float(ok.density.max()) < lift * float(y.mean()):
+            # the box must close at least min_gain of the distance from the base rate of failures to 1
+            base, gain = float(y.mean()), float(settings.get("min_gain", 0.25))
+            if ok.empty or len(traj) < 2 or float(ok.density.max()) < base + gain * (1.0 - base):
                 break  # no box much denser in failures than the futures as a whole: nothing to report
             i = int(ok.density.idxmax())
             box.select(i)
@@ -167,7 +168,8 @@ def discover(
             if not s["boxes"]:
                 s["note"] = (
                     "PRIM found no box of few dimensions much denser in failures than the futures as a whole "
-                    f"(density at least {float(settings.get('min_lift', 1.5)):g} times the share of failures)"
+                    f"(density at least the share of failures plus {float(settings.get('min_gain', 0.25)):g} "
+                    "of the rest)"
                 )
         for b in s["boxes"]:
             for lim in b["limits"]:
