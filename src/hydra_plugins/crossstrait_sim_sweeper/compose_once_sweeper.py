@@ -12,6 +12,13 @@ overrides (``seed=3``, ``policy.mic2025.start=2016Q1``) are applied to a copy of
 Hydra's own routine, in struct mode and through the schema. A run whose overrides fail on the
 copy is composed in full by Hydra's ``load_sweep_config``, the call ``BasicSweeper`` makes, so a
 bad override stops the multirun before any run starts with the very error it gave before.
+
+The launcher composes every run's config once more where the run executes (Hydra's launchers call
+``config_loader.load_sweep_config`` in the worker). The sweeper hands the launcher a config loader
+whose ``load_sweep_config`` takes the same cheap path, with the composed bases of the check carried
+along (they travel pickled with the job), and sets the two Hydra fields a run's overrides decide
+beyond its values (``hydra.overrides.task`` and ``hydra.job.override_dirname``) as Hydra does.
+tests/test_sweeper.py holds the result equal to Hydra's ``load_sweep_config``, node by node.
 """
 
 # no `from __future__ import annotations`: Hydra's plugin scan runs this module before it is in sys.modules,
@@ -22,6 +29,8 @@ from typing import Any, Optional
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 
 @dataclass
@@ -40,24 +49,73 @@ ConfigStore.instance().store(
 
 
 class ComposeOnceSweeper(BasicSweeper):
-    """``BasicSweeper`` with a batch check that composes each distinct set of group choices once."""
+    """``BasicSweeper`` whose batch check and launcher compose each distinct set of group choices once."""
 
-    def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None) -> None:
+    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[dict[str, str]] = None) -> None:  # noqa: UP045
         super().__init__(max_batch_size=max_batch_size, params=params)
-        self.composer: Any = None  # one Composer for the whole sweep: bases are reused across batches
+        self.composer: Any = None  # one Composer for the whole sweep: bases are reused across batches and jobs
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        """As ``BasicSweeper.setup``, but the launcher gets the compose-once config loader."""
+        from hydra.core.plugins import Plugins
+
+        from crossstrait_sim.config.compose import Composer
+
+        self.hydra_context = hydra_context
+        self.config = config
+        loader = hydra_context.config_loader
+        self.composer = Composer(
+            config_name=str(config.hydra.job.config_name),
+            compose=LoadSweepConfig(loader, config),
+            repository=loader.repository,  # type: ignore[attr-defined]
+        )
+        fast = HydraContext(config_loader=ComposeOnceLoader(loader, self.composer), callbacks=hydra_context.callbacks)  # type: ignore[arg-type]
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=fast, task_function=task_function, config=config
+        )
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every run of ``batch`` on the cheap path; raise Hydra's error for the first bad one."""
-        from crossstrait_sim.config.compose import Composer
-
-        assert self.hydra_context is not None and self.config is not None
-        loader = self.hydra_context.config_loader
-        master = self.config
-        if self.composer is None:
-            self.composer = Composer(
-                config_name=str(master.hydra.job.config_name),
-                compose=lambda lines: loader.load_sweep_config(master_config=master, sweep_overrides=lines),
-                repository=loader.repository,  # type: ignore[attr-defined]
-            )
         for overrides in batch:
             self.composer(list(overrides))
+
+
+class LoadSweepConfig:
+    """Hydra's full composition of one run of a sweep (a picklable function of the override lines)."""
+
+    def __init__(self, loader: Any, master: DictConfig) -> None:
+        self.loader = loader
+        self.master = master
+
+    def __call__(self, lines: list[str]) -> DictConfig:
+        """``loader.load_sweep_config(master, lines)``: raises Hydra's error for a bad override."""
+        return self.loader.load_sweep_config(master_config=self.master, sweep_overrides=lines)
+
+
+class ComposeOnceLoader:
+    """Hydra's config loader with ``load_sweep_config`` on the compose-once path; anything else is Hydra's."""
+
+    def __init__(self, loader: Any, composer: Any) -> None:
+        self.loader = loader
+        self.composer = composer
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "loader" not in self.__dict__:  # pickling looks up dunders before __init__
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
+    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        """The config ``load_sweep_config`` of Hydra returns for these overrides, composed once per group set."""
+        from hydra._internal.config_loader_impl import get_overrides_dirname
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        cfg = self.composer(list(sweep_overrides))  # a full compose (and its error) when the cheap path fails
+        task = [o for o in OverridesParser.create().parse_overrides(list(sweep_overrides)) if not o.is_hydra_override()]
+        names = cfg.hydra.job.config.override_dirname
+        with open_dict(cfg.hydra):  # as ConfigLoaderImpl._load_configuration_impl sets them from every override
+            cfg.hydra.overrides.task = [o.input_line for o in task]
+            cfg.hydra.job.override_dirname = get_overrides_dirname(
+                overrides=task, kv_sep=names.kv_sep, item_sep=names.item_sep, exclude_keys=names.exclude_keys
+            )
+        OmegaConf.copy_cache(from_config=master_config, to_config=cfg)  # as Hydra's load_sweep_config
+        return cfg
