@@ -7,7 +7,9 @@ another in the parent process), "parallel" is the default launcher of
 conf/hydra/launcher/local.yaml (joblib, one worker per core). "old" is Hydra's basic sweeper
 (`hydra/sweeper=basic`: every run's config composed in the parent to check it, then again where
 it runs), "new" the default sweeper (conf/hydra/sweeper/compose_once.yaml: each distinct set of
-config-group choices composed once, for the check and for the runs). The four sweeps run in turn,
+config-group choices composed once, for the check and for the runs); "new check only" is the new
+sweeper with the workers composing every run in full (hydra.sweeper.launcher_compose_once=false),
+to tell the two savings apart. The five sweeps run in turn,
 R times; each line gives the median and every rep's time. Wall time includes Hydra's start-up and
 the workers' start, as a user sees it. The load average before each sweep is printed: other work
 on the machine slows every figure.
@@ -28,6 +30,7 @@ SWEEPS = {  # name -> extra overrides
     "new, one process": ["hydra/launcher=basic"],
     "old, parallel": ["hydra/sweeper=basic"],
     "new, parallel": [],
+    "new check only, par.": ["hydra.sweeper.launcher_compose_once=false"],
 }
 
 
@@ -83,6 +86,9 @@ def main(argv: list[str]) -> None:
     print(f"speed-up, new sweeper: parallel vs one process   {med['new, one process'] / med['new, parallel']:.2f}x")
     print(f"speed-up, new parallel vs old one process        {med['old, one process'] / med['new, parallel']:.2f}x")
     print(f"speed-up, new parallel vs old parallel           {med['old, parallel'] / med['new, parallel']:.2f}x")
+    print(
+        f"speed-up, new check only (parallel) vs old parallel {med['old, parallel'] / med['new check only, par.']:.2f}x"
+    )
     print(f"load average (1 min) at the end {load_end:.2f}")
 
 

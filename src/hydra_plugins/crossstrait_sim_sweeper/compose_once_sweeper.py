@@ -41,6 +41,7 @@ class ComposeOnceSweeperConf:
     # Optional[...]: OmegaConf 2.3 reads no `X | None` in a structured config
     max_batch_size: Optional[int] = None  # noqa: UP045 -- runs per batch (checked, then launched); None = all at once
     params: Optional[dict[str, str]] = None  # noqa: UP045 -- sweep parameters from the config, as BasicSweeper's
+    launcher_compose_once: bool = True  # false: the launcher composes every run in full, as under BasicSweeper
 
 
 ConfigStore.instance().store(
@@ -51,8 +52,14 @@ ConfigStore.instance().store(
 class ComposeOnceSweeper(BasicSweeper):
     """``BasicSweeper`` whose batch check and launcher compose each distinct set of group choices once."""
 
-    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[dict[str, str]] = None) -> None:  # noqa: UP045
+    def __init__(
+        self,
+        max_batch_size: Optional[int] = None,  # noqa: UP045
+        params: Optional[dict[str, str]] = None,  # noqa: UP045
+        launcher_compose_once: bool = True,
+    ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
+        self.launcher_compose_once = launcher_compose_once
         self.composer: Any = None  # one Composer for the whole sweep: bases are reused across batches and jobs
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
@@ -69,9 +76,11 @@ class ComposeOnceSweeper(BasicSweeper):
             compose=LoadSweepConfig(loader, config),
             repository=loader.repository,  # type: ignore[attr-defined]
         )
-        fast = HydraContext(config_loader=ComposeOnceLoader(loader, self.composer), callbacks=hydra_context.callbacks)  # type: ignore[arg-type]
+        if self.launcher_compose_once:
+            fast = ComposeOnceLoader(loader, self.composer)
+            hydra_context = HydraContext(config_loader=fast, callbacks=hydra_context.callbacks)  # type: ignore[arg-type]
         self.launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=fast, task_function=task_function, config=config
+            hydra_context=hydra_context, task_function=task_function, config=config
         )
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
