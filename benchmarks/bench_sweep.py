@@ -1,21 +1,37 @@
-"""Benchmark of sweeps: runs per minute, one process vs the local parallel launcher, in the same run.
+"""Benchmark of CLI sweeps: runs per minute, one process vs the local parallel launcher, old and new sweeper.
 
-Run: python benchmarks/bench_sweep.py [N_RUNS] [more Hydra overrides]
-Both sweeps are `crossstrait-sim --multirun seed=range(0,N)` of the default
-scenario at the default scale into fresh directories; "one process" is Hydra's
-basic launcher (runs one after another in the parent process), "parallel" is the
-default launcher of conf/hydra/launcher/local.yaml (joblib, one worker per core).
-Wall time includes Hydra's start-up and job set-up, as a user sees it.
+Run: python benchmarks/bench_sweep.py [N_RUNS] [--reps R] [more Hydra overrides]
+Every sweep is `crossstrait-sim --multirun seed=range(0,N)` of the default scenario at the
+default scale into a fresh directory. "one process" is Hydra's basic launcher (runs one after
+another in the parent process), "parallel" is the default launcher of
+conf/hydra/launcher/local.yaml (joblib, one worker per core). "old" is Hydra's basic sweeper
+(`hydra/sweeper=basic`: every run's config composed in the parent to check it, then again where
+it runs), "new" the default sweeper (conf/hydra/sweeper/compose_once.yaml: each distinct set of
+config-group choices composed once, for the check and for the runs); "new check only" is the new
+sweeper with the workers composing every run in full (hydra.sweeper.launcher_compose_once=false),
+to tell the two savings apart. The five sweeps run in turn,
+R times; each line gives the median and every rep's time. Wall time includes Hydra's start-up and
+the workers' start, as a user sees it. The load average before each sweep is printed: other work
+on the machine slows every figure.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+SWEEPS = {  # name -> extra overrides
+    "old, one process": ["hydra/sweeper=basic", "hydra/launcher=basic"],
+    "new, one process": ["hydra/launcher=basic"],
+    "old, parallel": ["hydra/sweeper=basic"],
+    "new, parallel": [],
+    "new check only, par.": ["hydra.sweeper.launcher_compose_once=false"],
+}
 
 
 def sweep(n: int, launcher: list[str], extra: list[str], out: Path) -> float:
@@ -41,20 +57,39 @@ def sweep(n: int, launcher: list[str], extra: list[str], out: Path) -> float:
 
 
 def main(argv: list[str]) -> None:
+    reps = 1
+    if "--reps" in argv:
+        i = argv.index("--reps")
+        reps = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
     n = int(argv[0]) if argv and argv[0].isdigit() else 8
     extra = argv[1:] if argv and argv[0].isdigit() else argv
-    cores = os.cpu_count()
-    load0 = os.getloadavg()[0]
+    times: dict[str, list[float]] = {k: [] for k in SWEEPS}
+    loads: dict[str, list[float]] = {k: [] for k in SWEEPS}
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
-        t_one = sweep(n, ["hydra/launcher=basic"], extra, Path(tmp) / "one")
-        t_par = sweep(n, [], extra, Path(tmp) / "parallel")
-    load1 = os.getloadavg()[0]
-    print(f"runs per sweep       {n} (default scenario, seeds 0-{n - 1}) {' '.join(extra)}")
-    print(f"cores                {cores}")
-    print(f"one process          {t_one:7.1f} s   {60 * n / t_one:6.1f} runs/min  (hydra/launcher=basic)")
-    print(f"local parallel       {t_par:7.1f} s   {60 * n / t_par:6.1f} runs/min  (joblib, n_jobs=-1)")
-    print(f"speed-up             {t_one / t_par:.2f}x")
-    print(f"load average (1 min) {load0:.2f} before, {load1:.2f} after (other work on the machine slows both)")
+        for rep in range(reps):
+            for i, (name, over) in enumerate(SWEEPS.items()):
+                loads[name].append(os.getloadavg()[0])
+                times[name].append(sweep(n, over, extra, Path(tmp) / f"{rep}_{i}"))
+    load_end = os.getloadavg()[0]
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"runs per sweep       {n} (default scenario, seeds 0-{n - 1}) {' '.join(extra)}; {reps} rep(s)")
+    print(f"cores                {os.cpu_count()}")
+    for name, over in SWEEPS.items():
+        each = ", ".join(f"{t:.1f}" for t in times[name])
+        load = ", ".join(f"{x:.2f}" for x in loads[name])
+        print(
+            f"{name:<20} {med[name]:7.1f} s  {60 * n / med[name]:6.1f} runs/min  "
+            f"(each: {each} s; load before: {load}) {' '.join(over) or '(defaults)'}"
+        )
+    print(f"speed-up, old sweeper: parallel vs one process   {med['old, one process'] / med['old, parallel']:.2f}x")
+    print(f"speed-up, new sweeper: parallel vs one process   {med['new, one process'] / med['new, parallel']:.2f}x")
+    print(f"speed-up, new parallel vs old one process        {med['old, one process'] / med['new, parallel']:.2f}x")
+    print(f"speed-up, new parallel vs old parallel           {med['old, parallel'] / med['new, parallel']:.2f}x")
+    print(
+        f"speed-up, new check only (parallel) vs old parallel {med['old, parallel'] / med['new check only, par.']:.2f}x"
+    )
+    print(f"load average (1 min) at the end {load_end:.2f}")
 
 
 if __name__ == "__main__":

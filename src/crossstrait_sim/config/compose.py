@@ -64,13 +64,25 @@ class Composer:
     list), in struct mode, so types are validated through the schema exactly as in a full compose.
     Any error on the cheap path falls back to a full :func:`compose_config`, which raises the usual
     one-line :class:`~crossstrait_sim.errors.ConfigCompositionError`.
+
+    ``compose`` and ``repository`` replace the full composition (a function from override lines to a
+    config, raising Hydra's or OmegaConf's error or ours) and the config repository that says which
+    names are groups: the CLI's multirun sweeper (``hydra_plugins.crossstrait_sim_sweeper``) passes
+    Hydra's own ``config_loader.load_sweep_config`` and repository, so that its cheap path falls back
+    to, and raises, exactly what Hydra's validation of a sweep would.
     """
 
-    def __init__(self, config_name: str = "config") -> None:
+    def __init__(
+        self,
+        config_name: str = "config",
+        compose: typing.Callable[[list[str]], DictConfig] | None = None,
+        repository: typing.Any = None,
+    ) -> None:
         self.config_name = config_name
         self.bases: dict[tuple[str, ...], bytes] = {}  # group choices -> the composed base, pickled
         self._groups: dict[str, bool] = {}
-        self._repo: typing.Any = None
+        self._repo: typing.Any = repository
+        self._compose = compose
         self.full_composes = 0  # Hydra compositions done (bases and fallbacks), for benchmarks and tests
 
     def with_values(self, overrides: Sequence[str] | None, values: Mapping[str, Any]) -> DictConfig:
@@ -114,7 +126,7 @@ class Composer:
         if base is None:
             try:
                 base = pickle.dumps(self._full(groups))
-            except ConfigCompositionError:
+            except (ConfigCompositionError, HydraException, OmegaConfBaseException):
                 return self._full(lines)  # the error a full compose of every override gives
             self.bases[key] = base
         cfg = pickle.loads(base)  # a deep copy: OmegaConf pickles nodes with types and flags; 3x deepcopy's speed
@@ -127,6 +139,8 @@ class Composer:
 
     def _full(self, lines: list[str]) -> DictConfig:
         self.full_composes += 1
+        if self._compose is not None:
+            return self._compose(lines)
         return compose_config(lines, self.config_name)
 
     def _is_value_override(self, o: typing.Any) -> bool:
