@@ -26,6 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 REPORT = (
+    "experiments.parquet",  # the study's two tidy tables (DuckDB reads them): query the futures without rerunning
+    "outcomes.parquet",
     "robustness.md",
     "robustness.csv",
     "robustness_history.csv",
