@@ -70,6 +70,38 @@ def _package(path: Path, root: Path, text: str) -> str:
     return ".".join(rel.parts[:-1])
 
 
+def write_commented_config(path: Path, header: list[str], values: list[tuple[str, float, str]]) -> None:
+    """Write ``values`` (dotted key, value, ``unit | source | meaning`` comment) as a ``_global_`` config file.
+
+    The keys are nested as YAML mappings in the order given; each value is written at full precision (``repr``
+    round-trips, so a run of the file reproduces the fit that wrote it), with its comment on its line, the form
+    :func:`yaml_comments` reads back. ``header``: comment lines after ``# @package _global_``. Written atomically.
+    """
+    from crossstrait_sim.atomic import atomic_write
+
+    tree: dict[str, Any] = {}
+    for key, value, comment in values:
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = (value, comment)
+    lines = ["# @package _global_", *(f"# {h}" for h in header)]
+
+    def emit(node: dict[str, Any], indent: int) -> None:
+        for k, v in node.items():
+            if isinstance(v, dict):
+                lines.append(" " * indent + f"{k}:")
+                emit(v, indent + 2)
+            else:
+                lines.append(" " * indent + f"{k}: {float(v[0])!r}  # {v[1]}")
+
+    emit(tree, 0)
+    text = "\n".join(lines) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda q: q.write_text(text, encoding="utf-8"))
+
+
 def yaml_comments(path: Path, root: Path | None = None) -> list[Comment]:
     """Every ``unit | source | meaning`` comment of one YAML file under ``root``, with its full config key."""
     root = root or conf_dir()

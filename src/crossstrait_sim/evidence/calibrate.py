@@ -536,42 +536,19 @@ def build_report(
     }
 
 
-def _fmt(v: float) -> str:
-    # full precision (repr round-trips exactly): a run of the fitted config reproduces the report
-    return repr(float(v))
-
-
 def write_fitted_config(
     path: Path, params: list[FreeParameter], values: list[float], date: str, objective: float
 ) -> None:
     """Write the fitted values as a ``_global_`` config file, each leaf with its ``unit | source | meaning`` comment."""
+    from crossstrait_sim.config.paramdoc import write_commented_config
+
     src = SOURCE.format(date=date)
-    tree: dict[str, Any] = {}
-    for p, v in zip(params, values, strict=True):
-        node = tree
-        parts = p.key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = (v, p)
-    lines = [
-        "# @package _global_",
-        f"# Fitted by crossstrait-sim-calibrate on {date} (objective {objective:.5f}); see docs/VALIDATION.md.",
-        "# Composed by conf/config.yaml (calibration: fitted); calibration=none runs the prior values.",
+    header = [
+        f"Fitted by crossstrait-sim-calibrate on {date} (objective {objective:.5f}); see docs/VALIDATION.md.",
+        "Composed by conf/config.yaml (calibration: fitted); calibration=none runs the prior values.",
     ]
-
-    def emit(node: dict[str, Any], indent: int) -> None:
-        for k, v in node.items():
-            if isinstance(v, dict):
-                lines.append(" " * indent + f"{k}:")
-                emit(v, indent + 2)
-            else:
-                val, p = v
-                lines.append(" " * indent + f"{k}: {_fmt(val)}  # {p.unit} | {src} | {p.meaning}")
-
-    emit(tree, 0)
-    text = "\n".join(lines) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    leaves = [(p.key, float(v), f"{p.unit} | {src} | {p.meaning}") for p, v in zip(params, values, strict=True)]
+    write_commented_config(path, header, leaves)
 
 
 # ---------------------------------------------------------------------------- CLI

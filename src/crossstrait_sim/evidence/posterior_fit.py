@@ -420,33 +420,16 @@ def correlations(draws: pd.DataFrame, free: list[Prior]) -> dict[str, dict[str, 
 
 def write_mean_config(path: Path, free: list[Prior], draws: pd.DataFrame, date: str) -> None:
     """The posterior mean as a ``_global_`` config file, each leaf with its ``unit | source | meaning`` comment."""
+    from crossstrait_sim.config.paramdoc import write_commented_config
+
     w = draws["weight"].to_numpy()
-    tree: dict[str, Any] = {}
-    for p in free:
-        node = tree
-        *parents, leaf = p.key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = (float(np.dot(w, draws[p.key].to_numpy())), p)
-    lines = [
-        "# @package _global_",
-        f"# Posterior mean of crossstrait-sim-calibrate (ABC-SMC, {len(draws)} particles), {date}; docs/VALIDATION.md",
-        "# The default calibration (conf/config.yaml); calibration=posterior draws per seed; calibration=none: priors.",
-    ]
     src = SOURCE.format(date=date)
-
-    def emit(node: dict[str, Any], indent: int) -> None:
-        for k, v in node.items():
-            if isinstance(v, dict):
-                lines.append(" " * indent + f"{k}:")
-                emit(v, indent + 2)
-            else:
-                lines.append(" " * indent + f"{k}: {float(v[0])!r}  # {v[1].unit} | {src} | {v[1].meaning}")
-
-    emit(tree, 0)
-    text = "\n".join(lines) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda q: q.write_text(text, encoding="utf-8"))
+    header = [
+        f"Posterior mean of crossstrait-sim-calibrate (ABC-SMC, {len(draws)} particles), {date}; docs/VALIDATION.md",
+        "The default calibration (conf/config.yaml); calibration=posterior draws per seed; calibration=none: priors.",
+    ]
+    values = [(p.key, float(np.dot(w, draws[p.key].to_numpy())), f"{p.unit} | {src} | {p.meaning}") for p in free]
+    write_commented_config(path, header, values)
 
 
 def _paths(settings: DictConfig) -> tuple[Path, Path]:
