@@ -195,17 +195,15 @@ def history_lines(res: Path) -> list[str]:
     rob, hist = pd.read_csv(res / "robustness.csv"), pd.read_csv(res / "robustness_history.csv")
     if hist.empty:
         return ["Futures closest to the observed years: none scored.", ""]
-    both = rob.merge(hist, on=["policy", "outcome"], suffixes=("", "_h"))
+    from crossstrait_sim.study.robust.report import on_aims
+
     n = int(hist.n_futures.max())
     lines = [
         f"Restricted to the {n} futures whose narrative run lies closest to the observed years 2010-2017 "
         "(`results/robustness.md`, last section), on each response's aim (all futures -> closest):"
     ]
-    for pol, aim in study_aims().items():
-        r = both[(both.policy == pol) & (both.outcome == aim)]
-        if r.empty:
-            continue
-        r = r.iloc[0]
+    for r in on_aims(rob, hist, study_aims()).itertuples():
+        pol, aim = r.policy, r.outcome
         lines.append(
             f"- `{pol}` on {aim}: median {r.effect_median:+,.3g} -> {r.effect_median_h:+,.3g}; 5-95% "
             f"[{r.effect_p05:+,.3g}, {r.effect_p95:+,.3g}] -> [{r.effect_p05_h:+,.3g}, {r.effect_p95_h:+,.3g}]; "

@@ -135,6 +135,17 @@ def robustness_md(rob: pd.DataFrame, cost: pd.DataFrame, notes: Sequence[str], n
     return "\n".join(lines) + "\n"
 
 
+def on_aims(rob: pd.DataFrame, hist: pd.DataFrame, aims: Mapping[str, str]) -> pd.DataFrame:
+    """Each response's row on its aim, in the order of ``aims``.
+
+    The robustness table over all futures, beside it (suffix ``_h``) the table over the futures closest to the
+    observed years.
+    """
+    both = rob.merge(hist, on=["policy", "outcome"], suffixes=("", "_h"))
+    rows = [both[(both.policy == pol) & (both.outcome == aim)].head(1) for pol, aim in aims.items()]
+    return pd.concat(rows, ignore_index=True) if rows else both.iloc[:0]
+
+
 def history_md(rob: pd.DataFrame, hist: pd.DataFrame, aims: Mapping[str, str], n_kept: int, note: str) -> str:
     """The section of robustness.md that sets the futures closest to the observed years beside all futures."""
     lines = ["## Futures closest to the observed years", "", note, ""]
@@ -148,13 +159,8 @@ def history_md(rob: pd.DataFrame, hist: pd.DataFrame, aims: Mapping[str, str], n
         "| 5-95%: closest |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    key = ["policy", "outcome"]
-    both = rob.merge(hist, on=key, suffixes=("", "_h"))
-    for pol, aim in aims.items():
-        r = both[(both.policy == pol) & (both.outcome == aim)]
-        if r.empty:
-            continue
-        r = r.iloc[0]
+    for r in on_aims(rob, hist, aims).itertuples():
+        pol, aim = r.policy, r.outcome
         lines.append(
             f"| `{pol}` | {aim} | {r.p_beats:.0%} | {r.p_beats_h:.0%} | {_f(r.effect_median)} | "
             f"{_f(r.effect_median_h)} | [{_f(r.effect_p05)}, {_f(r.effect_p95)}] | "
