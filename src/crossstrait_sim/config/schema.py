@@ -207,7 +207,7 @@ class Measures31(Instrument):
         source="paper §貳.三 items 4-6 (procurement, concessions, SOE reform); assumed level",
         meaning="Taiwanese firms in CN access to the CN procurement/concession market, relative to CN firms",
         valid=SHARE,
-        plausible=(0.5, 1.0),
+        plausible=(0.0, 1.0),
     )
     individual_usd_k: float = param(
         unit="USD thousand per person-year",
@@ -1062,16 +1062,21 @@ class AbatementConfig:
     )
     shutdown_prob: float = param(
         unit="probability",
-        source="paper §參 (Kunshan halt order, Dongguan furniture stop) ; assumed size",
+        source=(
+            "paper §參 (Kunshan halt order, Dongguan furniture stop); size: a third of the 2018 share of "
+            "production-limit or stop cases per penalty decision (3.7%, inputs/china_environmental_fines_2018.csv), "
+            "the third assumed"
+        ),
         meaning="chance an inspected non-compliant plant is ordered to stop",
         valid=SHARE,
-        plausible=(0.05, 0.2),
+        plausible=(0.005, 0.05),
     )
     limit_prob: float = param(
         unit="probability",
         source=(
-            "assumed; 2018 Jan-Nov: 6,196 production-limit or stop cases against 166,210 penalty decisions "
-            "(3.7%), inputs/china_environmental_fines_2018.csv"
+            "2018 Jan-Nov: 6,196 production-limit or stop cases against 166,210 penalty decisions "
+            "(3.7%), inputs/china_environmental_fines_2018.csv; with shutdown_prob the limit-or-stop share per "
+            "decision is 0.0125 + 0.9875 x 0.025 = 3.7%, the split assumed"
         ),
         meaning="chance an inspected non-compliant plant that is not ordered to stop is ordered to limit production",
         valid=SHARE,
@@ -1207,6 +1212,19 @@ class ProfessionalBehaviour:
         meaning="employment chance at 2010 labour-market tightness",
         valid=Bounds(1e-06, 1.0, "a share above 0"),
         plausible=(0.9, 0.98),
+    )
+    open_market_share: float = param(
+        unit="share of Taiwanese jobs abroad",
+        source=(
+            "assumed (Taiwanese abroad also work for local, foreign and unmodelled employers; no survey splits "
+            "them by employer, so the posterior fit learns it)"
+        ),
+        meaning=(
+            "share of the 2010 jobs of Taiwanese professionals abroad that lie outside the modelled firms; "
+            "those jobs keep their 2010 number, so talent abroad does not follow the modelled firms one for one"
+        ),
+        valid=Bounds(0.0, 0.95, "a share in [0, 0.95]"),
+        plausible=(0.0, 0.8),
     )
     hire_weight: dict[str, dict[str, Any]] = param(
         unit="share of skilled staff",

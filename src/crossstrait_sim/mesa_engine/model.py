@@ -72,6 +72,7 @@ class MesaModel(mesa.Model, CellTables):
             "amenity",
             "local_supply0",
             "hire_scale",
+            "open_tw",
             "tight0",
             "fill0",
             "supply_tw0",

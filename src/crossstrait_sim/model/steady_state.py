@@ -35,6 +35,7 @@ def calibrate_start(m: CellTables) -> None:
     m.amenity = np.zeros(R)
     m.local_supply0 = np.zeros((S, R))
     m.hire_scale = np.ones((S, R))
+    m.open_tw = np.zeros((S, R))
     m.tight0 = np.ones((S, R))
     m.fill0 = np.ones((S, R))
     m.supply_tw0 = m.talent.copy()
@@ -148,14 +149,19 @@ def _spread_loss_streaks(m: CellTables, q: Quarter) -> None:
 def _labour_market(m: CellTables) -> None:
     """Step 4: anchor the labour market.
 
-    Local supply fills what firms need beyond the employed Taiwanese; the Taiwanese hiring
-    scale makes the 2010 employment chance ``employment_rate0`` in every cell.
+    Local supply fills what firms need beyond the employed Taiwanese; abroad, ``open_market_share``
+    of the Taiwanese jobs lie outside the modelled firms (``open_tw``, kept at this number); the
+    Taiwanese hiring scale makes the 2010 employment chance ``employment_rate0`` in every cell.
     """
-    e0 = m.p.behaviour.professionals.employment_rate0
+    b = m.p.behaviour.professionals
+    e0, share = b.employment_rate0, b.open_market_share
     d_all, d_tw = m._labour_demand(m.alive_firms(), 0.0)
     s_tw = m.talent
     m.local_supply0 = np.maximum(d_all - e0 * s_tw, 0.0)
-    m.hire_scale = np.where(d_tw > 0, e0 * s_tw / np.where(d_tw > 0, d_tw, 1.0), 1.0)
+    m.open_tw = d_tw * (share / (1.0 - share))
+    m.open_tw[:, m.iTW] = 0.0
+    jobs = d_tw + m.open_tw
+    m.hire_scale = np.where(jobs > 0, e0 * s_tw / np.where(jobs > 0, jobs, 1.0), 1.0)
     s_all = m.local_supply0 + s_tw
     both = (d_all > 0) & (s_all > 0)
     m.tight0 = np.where(both, d_all / np.where(s_all > 0, s_all, 1.0), 1.0)

@@ -124,7 +124,7 @@ class CellTables:
     ``iSEA``, ``retention_extra``, ``outflow_rates``, ``pre_policy_rate``, ``talent`` and the calibrated
     constants set by
     :func:`crossstrait_sim.model.steady_state.calibrate_start` (``site``, ``amenity``,
-    ``local_supply0``, ``tight0``, ``fill0``, ``hire_scale``).
+    ``local_supply0``, ``tight0``, ``fill0``, ``hire_scale``, ``open_tw``).
     """
 
     p: Params
@@ -220,9 +220,11 @@ class CellTables:
         """Taiwanese professionals employed by each cell (S, R, O) and their share of its skilled staff.
 
         The Taiwanese working in (sector, region) are spread over the origins in proportion to
-        each origin's hiring of Taiwanese (foreign R&D centres' staff in Taiwan are left out).
+        each origin's hiring of Taiwanese, and over the jobs outside the modelled firms
+        (``open_tw``), which take their share (foreign R&D centres' staff in Taiwan are left out).
         """
-        share_of_tw = self.need3_tw / np.where(d_tw > 0, d_tw, 1.0)[:, :, None]
+        jobs = d_tw + self.open_tw
+        share_of_tw = self.need3_tw / np.where(jobs > 0, jobs, 1.0)[:, :, None]
         staff = self.talent[:, :, None] * share_of_tw
         tw_share = np.minimum(1.0, staff / np.where(self.need3 > 0, self.need3, 1.0))
         return staff, np.where(self.need3 > 0, tw_share, 0.0)
@@ -230,13 +232,12 @@ class CellTables:
     def prof_wage(self, local: np.ndarray, t: int) -> np.ndarray:
         """Pay of a Taiwanese professional by (S, R).
 
-        Abroad: the larger of the local skilled wage and an expatriate package (the
-        local base x ``expat_premium`` at the start, indexed to Taiwan's wage growth).
+        Abroad: the larger of the local skilled wage and an expatriate package: the local base
+        x ``expat_premium`` at the start, indexed to Taiwan's actual skilled pay in the sector
+        (``local[:, TW]`` over its base), so a package keeps its premium over pay at home.
         """
         p = self.p
-        expat = (
-            p.base_wage[None, :] * p.wage_mult[:, None] * p.expat_premium[None, :] * p.schedule.wage_factor[t][self.iTW]
-        )
+        expat = local[:, self.iTW, None] * (p.base_wage * p.expat_premium / p.base_wage[self.iTW])[None, :]
         out = np.maximum(local, expat)
         out[:, self.iTW] = local[:, self.iTW]
         return out
@@ -287,7 +288,8 @@ class CellTables:
         tight = np.where(s_all > 0, d_all / np.where(s_all > 0, s_all, 1.0), self.tight0)
         base = p.base_wage[None, :] * p.wage_mult[:, None] * p.schedule.wage_factor[t][None, :]
         wage = K.wage_level(base, tight / self.tight0, b.wage_elasticity)
-        emp = K.employment_chance(d_tw, s_tw, self.hire_scale)
+        # Taiwanese jobs: the modelled firms' hiring plus the jobs outside them (their 2010 number)
+        emp = K.employment_chance(d_tw + self.open_tw, s_tw, self.hire_scale)
         fill_now = np.where(d_all > 0, s_all / np.where(d_all > 0, d_all, 1.0), self.fill0)
         fill = np.minimum(1.0, fill_now / self.fill0)
         tw_staff, tw_share = self.taiwanese_staff(d_tw)
