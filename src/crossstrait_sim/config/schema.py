@@ -716,8 +716,8 @@ class RegionConfig:
         unit="multiplier",
         source="assumed",
         meaning=(
-            "pay of a Taiwanese working here relative to the local skilled wage, indexed to "
-            "Taiwan's wage growth (see docs/ODD.md)"
+            "pay of a Taiwanese working here relative to the local skilled wage in 2010, indexed to "
+            "Taiwan's actual skilled pay (see docs/ODD.md)"
         ),
         valid=POS,
         plausible=(1.0, 4.0),
