@@ -48,7 +48,9 @@ def fit_section(rep: dict) -> list[str]:
         f"{rep['population_size']} particles; tolerance (root mean square z) by generation: "
         + ", ".join(f"{g['epsilon']:.3g}" for g in gens)
         + f"; {sum(g['simulations'] for g in gens)} simulations; {rep['seconds']['abc']} s "
-        f"(screening {rep['seconds']['screening']} s)."
+        f"(screening {rep['seconds']['screening']} s). Transition: {rep.get('transition', {}).get('kind', '?')}. "
+        f"Effective sample size of the last generation: {rep.get('effective_sample_size', float('nan')):.1f} of "
+        f"{rep['population_size']} particles (1 / sum of squared normalised weights)."
     )
     out += [
         "",
