@@ -54,6 +54,7 @@ class Schedule:
     wage_factor: F64  # (T, R) base-wage growth factor
     fixed_factor: F64  # (T, R) fixed-cost index
     supply_factor: F64  # (T, R) local skilled-supply growth factor
+    pull: F64  # (T, R) regions' pull beyond pay, log pay equivalent (0 at the start)
     demand: F64  # (T, S) sector demand, USD m per quarter
 
 
@@ -158,8 +159,18 @@ def _trends(c: SimConfig, regions: tuple[str, ...], sectors: tuple[str, ...], tq
         "wage_factor": converging("wage_growth"),
         "fixed_factor": fixed0[None, :] * converging("fixed_cost_growth"),
         "supply_factor": growth("local_supply_growth"),
+        "pull": _pull(c, regions, tq),
         "demand": d0[None, :] * (1.0 + dg)[None, :] ** tq[:, None],
     }
+
+
+def _pull(c: SimConfig, regions: tuple[str, ...], tq: np.ndarray) -> F64:
+    """Regions' pull beyond pay, in log pay: log(1 + pull_growth) x years, held after ``pull_growth_end``."""
+    t0 = quarter_ordinal(c.start, "start")
+    end = quarter_ordinal(c.behaviour.professionals.pull_growth_end, "behaviour.professionals.pull_growth_end")
+    g = np.log1p(np.array([c.regions[r].pull_growth for r in regions]))
+    years = np.clip(np.minimum(tq, end - t0), 0, None).astype(float) / 4.0
+    return years[:, None] * g[None, :]
 
 
 def build_schedule(

@@ -712,6 +712,29 @@ class RegionConfig:
         valid=SHARE,
         plausible=(0.1, 0.9),
     )
+    pull_growth: float = param(
+        unit="share per year (pay equivalent)",
+        source="assumed (a prior of the posterior fit; see docs/ODD.md)",
+        meaning=(
+            "growth of the region's pull on Taiwanese professionals beyond pay and jobs (study, family, "
+            "employers outside the model), as the pay rise that would give the same utility; it grows "
+            "until behaviour.professionals.pull_growth_end and then holds"
+        ),
+        valid=Bounds(-0.2, 0.2, "a yearly growth rate in [-0.2, 0.2]"),
+        plausible=(-0.04, 0.08),
+        rows={
+            "TW": "-",
+            "CN": "assumed (the mainland count follows the modelled firms and pay; no pull beyond them)",
+            "SEA": (
+                "assumed (DGBAS: Taiwanese in SEA about 104k in 2010 to 113k in 2014, then flat; a prior of "
+                "the posterior fit)"
+            ),
+            "ROW": (
+                "assumed (DGBAS: Taiwanese outside the mainland and SEA about 150k in 2010, 186k in 2014, 221k "
+                "in 2018, 4-5% a year; a prior of the posterior fit)"
+            ),
+        },
+    )
     expat_premium: float = param(
         unit="multiplier",
         source="assumed",
@@ -1225,6 +1248,14 @@ class ProfessionalBehaviour:
         ),
         valid=Bounds(0.0, 0.95, "a share in [0, 0.95]"),
         plausible=(0.0, 0.8),
+    )
+    pull_growth_end: str = param(
+        unit="quarter",
+        source=(
+            "the last observed year (DGBAS counts run to 2019); the pull is not extrapolated into "
+            "the out-of-sample years"
+        ),
+        meaning="last quarter in which regions' pull_growth acts; the pull holds its level after it",
     )
     hire_weight: dict[str, dict[str, Any]] = param(
         unit="share of skilled staff",

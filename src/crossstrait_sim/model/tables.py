@@ -256,11 +256,13 @@ class CellTables:
         extra[self.iCN] = p.policy.measures31.individual_usd_k * m31 / 4000.0
         extra[self.iTW] = p.policy.tw_retention.coverage * retention / 4000.0
         pay = lab.prof_wage * lab.employment + extra[None, :]
-        base = b.beta_wage * np.log(pay) + self.amenity[None, :]
+        # each region's pull beyond pay and jobs grows like a pay rise (regions' pull_growth), priced alike
+        base = b.beta_wage * (np.log(pay) + p.schedule.pull[self.t][None, :]) + self.amenity[None, :]
         mc = b.move_cost + pandemic * p.policy.pandemic.move_cost_add
         u = base[:, None, :] - mc * (1.0 - np.eye(self.R))[None, :, :]
         if attract > 0:
-            back = b.beta_wage * np.log(pay[:, self.iTW] + attract / 4000.0) + self.amenity[self.iTW] - mc
+            pull_tw = p.schedule.pull[self.t][self.iTW]
+            back = b.beta_wage * (np.log(pay[:, self.iTW] + attract / 4000.0) + pull_tw) + self.amenity[self.iTW] - mc
             u[:, np.arange(self.R) != self.iTW, self.iTW] = back[:, None]
         return u
 
