@@ -38,6 +38,11 @@ from crossstrait_sim.errors import ConfigError
         ("policy.tariffs.ramp_quarters=-1", ["policy.tariffs.ramp_quarters", "-1", "[0, inf]"]),
         ("behaviour.firms.loss_quarters=0", ["behaviour.firms.loss_quarters", "0", "[1, inf]"]),
         ("policy.measures31.individual_usd_k=nan", ["policy.measures31.individual_usd_k", "finite number"]),
+        ("regions.ROW.pull_growth=0.5", ["regions.ROW.pull_growth", "0.5", "[-0.2, 0.2]"]),
+        (
+            "behaviour.professionals.pull_growth_end=2019-12",
+            ["behaviour.professionals.pull_growth_end", "2019-12", "2018Q1"],
+        ),
     ],
 )
 def test_value_errors_name_key_value_and_allowed(override, words):

@@ -313,3 +313,50 @@ def test_taiwan_response_rule_rises_above_the_pre_policy_outflow_and_comes_back_
         assert m.retention_extra == 0.0
     finally:
         object.__setattr__(sched, "retention_on", on)
+
+
+def test_regions_pull_grows_like_a_pay_rise_until_its_end_and_then_holds():
+    """The pull beyond pay: beta_wage x log(1 + pull_growth) a year on the destination, to pull_growth_end.
+
+    Could fail if the pull entered as free utility (not priced by the wage weight), acted on other
+    regions, kept growing after its end, or started above zero (the 2010 steady state).
+    """
+    m = make_model(
+        "regions.ROW.pull_growth=0.05",
+        "regions.SEA.pull_growth=0.0",
+        "regions.CN.pull_growth=0.0",
+        "end=2021Q4",
+        "behaviour.professionals.pull_growth_end=2014Q4",
+    )
+    pull = m.p.schedule.pull
+    iROW = m.p.regions.index("ROW")
+    years = np.minimum(np.arange(pull.shape[0]), 19) / 4.0  # 2010Q1 + 19 quarters = 2014Q4
+    np.testing.assert_allclose(pull[:, iROW], years * np.log(1.05), rtol=1e-12)
+    assert pull[0].max() == 0.0 and np.all(pull[:, [r for r in range(m.R) if r != iROW]] == 0.0)
+    _, _, lab = opening(copy.deepcopy(m))
+    b = m.p.behaviour.professionals
+    u0 = m.prof_utility(lab, 0.0, 0.0, 0.0)
+    m.t = 12
+    u1 = m.prof_utility(lab, 0.0, 0.0, 0.0)
+    np.testing.assert_allclose((u1 - u0)[:, 0, iROW], b.beta_wage * 3.0 * np.log(1.05), rtol=1e-9)
+    others = [r for r in range(m.R) if r != iROW]
+    assert np.array_equal(u1[:, :, others], u0[:, :, others])
+
+
+def test_a_growing_pull_draws_taiwanese_to_the_region():
+    """Same seed and draws: a 5%-a-year pull on ROW over 2010-2019 raises the Taiwanese there by 2019.
+
+    Could fail if the pull did not reach the professionals' choice, or the reviews did not follow it.
+    """
+    from crossstrait_sim import run
+
+    def row_2019(g: float) -> float:
+        t = run(
+            ["scenario=history", "end=2019Q4", "scale=0.003", "output.plot=false", f"regions.ROW.pull_growth={g}"]
+        ).table
+        x = t[(t.indicator == "talent_stock") & (t.region == "ROW") & (t.quarter == "2019Q4")]
+        return float(x.value.sum())
+
+    low, high = row_2019(0.0), row_2019(0.05)
+    # 5% a year for 10 years is about +0.49 log pay: at the default wage weight well over +10% in ROW
+    assert high > 1.1 * low, (low, high)
