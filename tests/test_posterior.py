@@ -204,3 +204,20 @@ def test_a_prior_outside_the_valid_range_is_refused():
     s.priors.tariff_rate.upper = 1.5
     with pytest.raises(PosteriorFitError, match=r"tariff_rate.*valid range"):
         read_priors(s)
+
+
+def test_a_soft_band_adds_only_what_lies_beyond_it():
+    """The distance is the RMS z, plus max(0, |z| - band) for the targets with a band.
+
+    Could fail if the band's excess were not added (the fit could ignore the issues' bands), were
+    added inside the band, or were added to targets without one.
+    """
+    from crossstrait_sim.evidence.moments import Target, z_distance
+
+    data = Target("d", "talent_in_cn", 2015, 100.0, 5.0)
+    soft = Target("s", "wage_tw", 2019, 0.0, 1.0, tag="SOFT", band=2.0)
+    targets = (data, soft)
+    rms = lambda a, b: float(np.sqrt((a**2 + b**2) / 2))  # noqa: E731
+    assert z_distance(np.array([110.0, 1.5]), targets) == pytest.approx(rms(2.0, 1.5))
+    assert z_distance(np.array([110.0, -3.5]), targets) == pytest.approx(rms(2.0, 3.5) + 1.5)
+    assert z_distance(np.array([130.0, 0.0]), targets) == pytest.approx(rms(6.0, 0.0))

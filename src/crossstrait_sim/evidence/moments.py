@@ -304,6 +304,8 @@ class Target:
         months: flows only: the first ``months`` months of each year (part-year figures, ``ONLY``).
         tag: the source's tag (DERIVED, APPROX, UNCERTAIN) or SOFT (a plausibility band, not a datum).
         note: where the figure comes from.
+        band: SOFT targets: the band's half-width in sd; the distance adds how far |z| lies beyond it
+            (:func:`z_distance`), so a band the issues set binds instead of being one point among sixty.
     """
 
     key: str
@@ -316,6 +318,7 @@ class Target:
     months: int = 12
     tag: str = ""
     note: str = ""
+    band: float | None = None
 
     @property
     def weight(self) -> float:
@@ -497,6 +500,7 @@ def _soft_targets() -> list[Target]:
             2010,
             tag="SOFT",
             note="Taiwan's skilled pay stagnated in the 2010s: about 0-1.5% a year real (issues 9 and 10)",
+            band=1.0,
         ),
         Target(
             "log_relocation_rate_tw_2010_2019",
@@ -508,6 +512,7 @@ def _soft_targets() -> list[Target]:
             2010,
             tag="SOFT",
             note="Taiwanese firms relocating each year, 0.1-5% of those abroad (issue 9) = +-2 sd on the log",
+            band=2.0,
         ),
     ]
 
@@ -615,7 +620,14 @@ def target_values(table: pd.DataFrame, targets: tuple[Target, ...]) -> np.ndarra
 
 
 def z_distance(model: np.ndarray, targets: tuple[Target, ...]) -> float:
-    """Root mean square of (model - data) / sd over the targets; a NaN model value counts as 10 sd."""
+    """Root mean square of z = (model - data) / sd over the targets, plus each band's excess.
+
+    A NaN model value counts as 10 sd. A target with a ``band`` (the plausibility bands the issues
+    set, tag SOFT) also adds max(0, |z| - band): zero inside the band, growing outside it, so the
+    fit cannot trade a band for a slightly better fit of the sixty data points.
+    """
     z = np.array([(m - t.value) / t.sd for m, t in zip(model, targets, strict=True)])
     z = np.where(np.isfinite(z), z, 10.0)
-    return float(np.sqrt(np.mean(z**2)))
+    band = np.array([np.inf if t.band is None else t.band for t in targets])
+    excess = np.maximum(np.abs(z) - band, 0.0)
+    return float(np.sqrt(np.mean(z**2)) + excess.sum())
