@@ -2,8 +2,9 @@
 
 The futures are drawn from the priors (or a posterior) and the assumed ranges, so some of them miss the
 observed 2010s by far. Each future's reference run (the narrative) is read against the observed series of
-the posterior fit (:func:`crossstrait_sim.evidence.moments.posterior_targets`) up to ``last_year`` (2017 by
-default: the narrative has no 2018 tariffs or 2019 export controls, which the `history` scenario adds), and
+the posterior fit (:func:`crossstrait_sim.evidence.moments.posterior_targets`) up to ``last_year`` (2015 in
+the study's config: the narrative has no New Southbound Policy from 2016Q3, 2018 tariffs or 2019 export controls,
+which the `history` scenario adds), and
 scored by the root mean square of (model - data) / sd over those targets, the posterior fit's distance.
 
 The analysis then repeats the robustness table on the ``keep_share`` of futures closest to the data
