@@ -190,6 +190,18 @@ def finding_lines(res: Path) -> list[str]:
     return [*lines, "", *history_lines(res), *sensitivity_lines(res), *discovery_lines(res)]
 
 
+def history_year(study: Path) -> str:
+    """The last observed year of the history match, as the study's report states it (else the config's)."""
+    import re
+
+    report = study / "robustness.md"
+    if report.is_file():
+        m = re.search(r"observed targets of the posterior fit up to (\d{4})", report.read_text(encoding="utf-8"))
+        if m:
+            return m.group(1)
+    return str(study_config().history.last_year)
+
+
 def history_lines(res: Path) -> list[str]:
     """Each response on its aim across all futures and across those closest to the observed years."""
     rob, hist = pd.read_csv(res / "robustness.csv"), pd.read_csv(res / "robustness_history.csv")
@@ -198,8 +210,9 @@ def history_lines(res: Path) -> list[str]:
     from crossstrait_sim.study.robust.report import on_aims
 
     n = int(hist.n_futures.max())
+    year = history_year(res)
     lines = [
-        f"Restricted to the {n} futures whose narrative run lies closest to the observed years 2010-2017 "
+        f"Restricted to the {n} futures whose narrative run lies closest to the observed years 2010-{year} "
         "(`results/robustness.md`, last section), on each response's aim (all futures -> closest):"
     ]
     for r in on_aims(rob, hist, study_aims()).itertuples():
@@ -260,7 +273,7 @@ and each response's intensity and start; every policy runs in it with the same s
 effect is a paired difference from the narrative. A Morris design over factor groups gives the
 sensitivity of the policy differences; the configured model over seeds gives the seed-only
 yardstick. Many prior futures miss the observed 2010s by far, so each future's narrative run is also
-scored against the observed series up to 2017 and the robustness table is repeated on the closest
+scored against the observed series up to {year} and the robustness table is repeated on the closest
 fifth: a check that the answer does not rest on futures the data rule out (nothing is fitted).
 Findings: `results/findings.md` (the paper's expectation beside the model's answer); robustness,
 regret and cost: `results/robustness.md`; where a response fails: `results/discovery.md`.
@@ -305,7 +318,7 @@ def write(study: Path, out: Path) -> Path:
     res = out / "results"
     res.mkdir(parents=True, exist_ok=True)
     ready = (study / "experiments.parquet").is_file() and all((study / f).is_file() for f in REPORT)
-    lines = [HEAD]
+    lines = [HEAD.replace("{year}", history_year(study))]
     if ready:
         for f in REPORT:
             shutil.copyfile(study / f, res / f)
