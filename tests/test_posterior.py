@@ -142,7 +142,11 @@ def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
     assert len(draws) == s.population_size
     assert {r["name"] for r in rep["screening"]["rows"]} >= {"dummy"}
     for r in rep["identification"]:
-        assert r["lower"] <= r["q05"] <= r["mean"] <= r["q95"] <= r["upper"]
+        # a weighted mean need not lie between the weighted 5% and 95% quantiles (a particle with
+        # nearly all the weight puts both quantiles on it and the mean a little off), so each is
+        # checked against the prior's bounds
+        assert r["lower"] <= r["q05"] <= r["q95"] <= r["upper"]
+        assert r["lower"] <= r["mean"] <= r["upper"]
         assert 0.0 <= r["sd_ratio"] < 1.5
     assert len(rep["generations"]) == s.max_generations
     text = Path(s.mean_out).read_text()
