@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from crossstrait_sim.config.parameters import FOREIGN_O
 from crossstrait_sim.model.results import BY_NAME
 from crossstrait_sim.runner import run
 from tests.conftest import make_model
@@ -27,7 +28,9 @@ def test_state_invariants_every_quarter(scenario):
         assert ((f.region[a] >= 0) & (f.region[a] < m.R)).all()
         assert m.p.firms_allowed[f.region[a]].all()
         assert ((pr.region[pr.alive] >= 0) & (pr.region[pr.alive] < m.R)).all()
-        assert not (f.rd_centre & ~a).any()
+        assert (f.rd_centre[~a] == 0).all()
+        assert ((f.rd_centre[a] >= 0) & (f.rd_centre[a] <= 1)).all()
+        assert (f.rd_centre[a & (f.origin != FOREIGN_O)] == 0).all()
         # incrementally kept counts equal a recount
         agents, count = m.count_firms()
         assert np.array_equal(agents, m.firm_agents)

@@ -189,7 +189,7 @@ def test_rd_hub_incentive_opens_more_foreign_rd_centres():
         lv, _, lab = opening(mm, rd_hub=hub)
         mm.rd_centres(lv, lab)
     assert on.out["rd_centres"] > off.out["rd_centres"]
-    assert not (on.firms.rd_centre & (on.firms.origin != FOREIGN_O)).any()
+    assert (on.firms.rd_centre[on.firms.origin != FOREIGN_O] == 0).all()
 
 
 def test_firms_exit_after_the_configured_run_of_losses(model):
@@ -265,7 +265,7 @@ def test_rd_centres_spill_over_to_taiwanese_firms_in_taiwan_only(model):
     _, q, _ = opening(copy.deepcopy(model))
     no_change = model.spillover(q)
     assert np.allclose(no_change, 0.0)  # at the start, centres equal their 2010 count
-    q.rd_centre = q.rd_centre | (q.o == FOREIGN_O)  # every foreign firm opens one
+    q.rd_centre = np.where(q.o == FOREIGN_O, 1.0, q.rd_centre)  # every foreign firm opens one
     more = model.spillover(q)
     tw_tw = more[:, model.iTW, TW_O]
     assert (tw_tw > 0).any()

@@ -46,7 +46,7 @@ class FirmAgent(mesa.Agent):
         pilot: site in a MIC2025 pilot city or cluster.
         age: quarters since entry.
         loss_streak: consecutive loss quarters.
-        rd_centre: a foreign firm runs an R&D centre in Taiwan.
+        rd_centre: share of the real firms (foreign) this agent stands for that run an R&D centre in Taiwan.
         zone: zone of a CN site (row of ``population.cn_zones``, then ``other``); -1 outside CN.
         limit_left: quarters left of a production-limit order.
     """
@@ -69,7 +69,7 @@ class FirmAgent(mesa.Agent):
         pilot: bool,
         age: int,
         loss_streak: int,
-        rd_centre: bool,
+        rd_centre: float,
         zone: int = -1,
         limit_left: int = 0,
     ) -> None:
@@ -81,7 +81,7 @@ class FirmAgent(mesa.Agent):
         self.size, self.log_cap = np.float64(size), np.float64(log_cap)
         self.abatement, self.automation = np.float64(abatement), np.float64(automation)
         self.pilot, self.age, self.loss_streak = bool(pilot), int(age), int(loss_streak)
-        self.rd_centre = bool(rd_centre)
+        self.rd_centre = float(rd_centre)
         self.zone, self.limit_left = int(zone), int(limit_left)
         self.history: list[tuple[int, str, object]] = []  # (quarter, event, detail): see ``note``
         model.firm_slots[self.slot] = self
@@ -351,21 +351,18 @@ class FirmAgent(mesa.Agent):
         self.note("relocation", new_r)
 
     # -------------------------------------------------------- 6. R&D centres
-    def review_rd_centre(self, u: np.ndarray, p_open: float) -> None:
-        """Open or close an R&D centre in Taiwan (MODEL_BRIEF §伍 and "Suggested forms").
+    def review_rd_centre(self, p_open: float) -> None:
+        """Open or close R&D centres in Taiwan (MODEL_BRIEF §伍 and "Suggested forms").
 
-        A foreign firm opens one with a logit chance (Taiwan's incentive, TW talent pool,
-        31-measures access; ``p_open`` from the model), or closes one it has at ``close_rate``.
+        Of the real foreign firms this agent stands for, those without a centre open one with a
+        logit chance (Taiwan's incentive, TW talent pool, 31-measures access; ``p_open`` from the
+        model) and those with one close it at ``close_rate``: the agent's share of firms with a
+        centre moves at that expected rate.
         """
         if self.origin != FOREIGN_O:
             return
-        ui = u[self.slot]
-        if self.rd_centre and ui < self.model.p.behaviour.rd_centres.close_rate:
-            self.rd_centre = False
-            self.note("rd_centre_close")
-        elif not self.rd_centre and ui < p_open:
-            self.rd_centre = True
-            self.note("rd_centre_open")
+        s = self.rd_centre
+        self.rd_centre = s * (1.0 - self.model.p.behaviour.rd_centres.close_rate) + (1.0 - s) * p_open
 
     # ---------------------------------------------------------------- 7. exit
     def consider_exit(self) -> None:
@@ -379,7 +376,7 @@ class FirmAgent(mesa.Agent):
             self.exit_cause = "exit_loss"
         else:
             return
-        self.rd_centre = False
+        self.rd_centre = 0.0
         self.note(self.exit_cause)
         m.firm_slots[self.slot] = None
         self.remove()

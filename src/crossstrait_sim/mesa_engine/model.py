@@ -214,7 +214,7 @@ class MesaModel(mesa.Model, CellTables):
             abatement=g(cohort, "abatement"),
             automation=g(cohort, "automation"),
             pilot=g(cohort, "pilot", bool),
-            rd_centre=g(cohort, "rd_centre", bool),
+            rd_centre=g(cohort, "rd_centre"),
             zone=g(cohort, "zone", np.int8),
             limit_left=g(cohort, "limit_left", np.int8),
             uid=g(cohort, "uid", np.uint64),
@@ -269,9 +269,8 @@ class MesaModel(mesa.Model, CellTables):
     # 6. R&D centres --------------------------------------------------------
     def rd_centres(self, lab: Labour) -> None:
         """Foreign firms open or close R&D centres in Taiwan."""
-        u = self.firm_draw("rd_centres", self.uid_by_slot())
-        self.firms.shuffle_do("review_rd_centre", u, self.rd_centre_open_prob(self.lv, lab))
-        self.out["rd_centres"] = self.gather([a for a in self.cohort if a.rd_centre], "weight").sum()
+        self.firms.shuffle_do("review_rd_centre", self.rd_centre_open_prob(self.lv, lab))
+        self.out["rd_centres"] = (self.gather(self.cohort, "weight") * self.gather(self.cohort, "rd_centre")).sum()
 
     # 7. exit and entry -----------------------------------------------------
     def exit_and_entry(self) -> None:
@@ -317,7 +316,7 @@ class MesaModel(mesa.Model, CellTables):
             pilot=pilot,
             age=0,
             loss_streak=0,
-            rd_centre=False,
+            rd_centre=0.0,
             zone=zone,
             limit_left=0,
         )

@@ -67,7 +67,9 @@ class Firms(AgentArrays):
     limit_left: np.ndarray = _f(np.int8, "quarters left of a production-limit order (0: none)")
     age: np.ndarray = _f(np.int32, "quarters since entry")
     loss_streak: np.ndarray = _f(np.int16, "consecutive loss quarters")
-    rd_centre: np.ndarray = _f(np.bool_, "foreign firm runs an R&D centre in Taiwan")
+    rd_centre: np.ndarray = _f(
+        np.float64, "share of the agent's real firms (foreign) that run an R&D centre in Taiwan, 0-1"
+    )
 
 
 @dataclass

@@ -6,9 +6,15 @@ population and the rules themselves (docs/ODD.md, Initialization):
 
 1. Site productivity per (sector, region, origin) equalises the margins of the
    cells within each sector (it stands for everything that made the 2010
-   industry map an equilibrium: supply chains, infrastructure, networks).
+   industry map an equilibrium: supply chains, infrastructure, networks). It is
+   solved for the cell's expected firm, each firm at its (sector, origin)
+   capability level, not for the cell's sampled agents: at small scales a cell
+   holds 1-2 agents, and a site fitted to their capability draws would cancel
+   them and pass that cancellation on to every entrant and mover (issue 9,
+   point 9; the scale study measured the bias it caused).
 2. Capacity is scaled so that each sector earns the target margin (the rest
-   point of the capacity rule).
+   point of the capacity rule), first with the expected capabilities while the
+   sites are solved, then again, sites fixed, with the firms' own capabilities.
 3. Firms' location constants by origin make the 2010 location shares
    stationary under the location logit (alternative-specific constants
    calibrated to base-year shares).
@@ -69,8 +75,38 @@ def calibrate_start(m: CellTables) -> None:
     m.entrant_size = np.where(cnt > 0, per_firm, fallback)
 
 
-def _sites_and_capacity(m: CellTables, lv: dict, lab: Labour, iters: int = 300, tol: float = 1e-7) -> Quarter:
-    """Steps 1 and 2: site productivity equalises cell margins; capacity sets sector margins to the target."""
+def _sites_and_capacity(m: CellTables, lv: dict, lab: Labour) -> Quarter:
+    """Steps 1 and 2: site productivity equalises the expected firm's margins; capacity sets sector margins.
+
+    The sites are solved with every firm's log capability at its (sector, origin) level (the
+    level ``_init_firms`` draws around), so a site does not absorb the capability draws of the
+    few agents a small-scale cell holds. Then the firms' own capabilities are restored and the
+    sectors' capacity alone is rescaled, sites fixed, so each sector earns the target margin.
+    """
+    p, f = m.p, m.firms
+    a = np.flatnonzero(f.alive)
+    own = f.log_cap[a].copy()
+    f.log_cap[a] = np.log(p.capability0[f.sector[a], f.origin[a]])
+    it_site, gap_cell, _ = _solve(m, lv, lab, sites=True)
+    f.log_cap[a] = own
+    it_cap, _, gap_sec = _solve(m, lv, lab, sites=False)
+    m.calibration = {
+        "site_iterations": it_site,
+        "site_max_margin_gap": gap_cell,
+        "capacity_iterations": it_cap,
+        "sector_max_margin_gap": gap_sec,
+    }
+    return m.market(lv, lab, m.alive_firms())
+
+
+def _solve(
+    m: CellTables, lv: dict, lab: Labour, sites: bool, iters: int = 300, tol: float = 1e-7
+) -> tuple[int, float, float]:
+    """Iterate sites (if ``sites``) and sector capacity to equal cell margins and the target margin.
+
+    Returns the iterations used and the largest cell and sector margin gaps left (the cell gap
+    is the one solved for only when ``sites``).
+    """
     p, f = m.p, m.firms
     S, R, O = m.S, m.R, m.O
     target = p.behaviour.firms.target_margin
@@ -85,21 +121,18 @@ def _sites_and_capacity(m: CellTables, lv: dict, lab: Labour, iters: int = 300, 
         present = (cap > 0).reshape(S, R, O)
         gap_cell = np.where(present, m_sec[:, None, None] - m_cell, 0.0)
         gap_sec = m_sec - target
-        if np.abs(gap_cell).max() < tol and np.abs(gap_sec).max() < tol:
+        if (not sites or np.abs(gap_cell).max() < tol) and np.abs(gap_sec).max() < tol:
             break
-        m.site += np.clip(2.5 * gap_cell, -0.5, 0.5)
+        if sites:
+            m.site += np.clip(2.5 * gap_cell, -0.5, 0.5)
         f.size[q.ix] *= np.exp(np.clip(2.0 * gap_sec, -0.3, 0.3))[q.s]
-    # cells without firms (counterfactual sites): capacity-weighted mean over the (sector, region)
-    cap = cap.reshape(S, R, O)
-    tot = cap.sum(axis=2)
-    mean_sr = (m.site * cap).sum(axis=2) / np.where(tot > 0, tot, 1.0)
-    m.site = np.where(present, m.site, mean_sr[:, :, None])
-    m.calibration = {
-        "site_iterations": it + 1,
-        "site_max_margin_gap": float(np.abs(gap_cell).max()),
-        "sector_max_margin_gap": float(np.abs(gap_sec).max()),
-    }
-    return m.market(lv, lab, m.alive_firms())
+    if sites:
+        # cells without firms (counterfactual sites): capacity-weighted mean over the (sector, region)
+        cap = cap.reshape(S, R, O)
+        tot = cap.sum(axis=2)
+        mean_sr = (m.site * cap).sum(axis=2) / np.where(tot > 0, tot, 1.0)
+        m.site = np.where(present, m.site, mean_sr[:, :, None])
+    return it + 1, float(np.abs(gap_cell).max()) if sites else 0.0, float(np.abs(gap_sec).max())
 
 
 def _firm_location_constants(m: CellTables, lv: dict, q: Quarter, iters: int = 400) -> None:

@@ -24,7 +24,8 @@ STREAM_KEYS: dict[str, int] = {
     "init_professionals": 1,
     "inspection": 2,
     "firm_location": 3,
-    "rd_centres": 4,
+    # key 4 (R&D centres opening and closing) is retired: a firm agent's centre share moves at its
+    # expected rate, without draws
     "firm_entry": 5,
     "firm_entry_attrs": 6,
     "prof_choice": 7,
@@ -39,7 +40,6 @@ STREAM_KEYS: dict[str, int] = {
 FIRM_KEYS: dict[str, int] = {
     "inspection": 2,
     "firm_location": 3,
-    "rd_centres": 4,
     "firm_entry": 5,
     "firm_shock": 11,
     "entrant_size": 13,

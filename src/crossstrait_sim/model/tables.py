@@ -94,7 +94,7 @@ class Quarter:
     abatement: np.ndarray
     automation: np.ndarray
     pilot: np.ndarray
-    rd_centre: np.ndarray  # foreign firm runs an R&D centre in Taiwan (at the start of the quarter)
+    rd_centre: np.ndarray  # share of the agent's firms running an R&D centre in Taiwan (start of the quarter)
     zone: np.ndarray  # zone of a CN site (-1 outside CN)
     limit_left: np.ndarray  # quarters left of a production-limit order
     uid: np.ndarray  # identities (key the firms' draws)

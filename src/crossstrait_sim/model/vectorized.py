@@ -112,11 +112,11 @@ class VectorizedModel(CellTables):
         )
         f.zone[sl], f.pilot[sl] = self.site_zone(f.origin[sl], f.region[sl], rng.random(n))
         f.age[sl] = rng.integers(0, 80, n)
-        # initial foreign R&D centres in Taiwan: a random subset of foreign firms
+        # initial foreign R&D centres in Taiwan: the same share of every foreign firm agent's firms
+        # (a share, not a lottery over agents: 300 centres are 3 agents at scale 0.01)
         foreign = np.flatnonzero(f.origin[sl] == FOREIGN_O)
         if len(foreign) and p.population.rd_centres_tw > 0:
-            k = min(len(foreign), int(np.rint(p.population.rd_centres_tw / f.weight[foreign].mean())))
-            f.rd_centre[rng.permutation(foreign)[:k]] = True
+            f.rd_centre[foreign] = min(1.0, p.population.rd_centres_tw / f.weight[foreign].sum())
         agents_o = n_cell.sum(axis=1)
         self.entrant_weight = np.where(agents_o > 0, p.firm_counts.sum(axis=1) / np.maximum(agents_o, 1), 1.0)
         return f
@@ -499,19 +499,19 @@ class VectorizedModel(CellTables):
 
     # 7. R&D centres -----------------------------------------------------------
     def rd_centres(self, lv: dict, lab: Labour) -> None:
-        """Foreign firms open (logit of incentive, TW talent pool, 31-measures access) or close R&D centres."""
-        p, f = self.p, self.firms
-        b = p.behaviour.rd_centres
-        u = self.firm_draw("rd_centres", f.uid)
-        foreign = f.alive & (f.origin == FOREIGN_O)
+        """Foreign firms open (logit of incentive, TW talent pool, 31-measures access) or close R&D centres.
+
+        Each foreign firm agent's share of firms with a centre moves at its expected rate:
+        share' = share x (1 - close_rate) + (1 - share) x p_open (no draws; see ODD, R&D centres).
+        """
+        f = self.firms
+        close = self.p.behaviour.rd_centres.close_rate
+        foreign = np.flatnonzero(f.alive & (f.origin == FOREIGN_O))
         p_open = self.rd_centre_open_prob(lv, lab)
-        has = f.rd_centre.copy()
-        close, open_ = foreign & has & (u < b.close_rate), foreign & ~has & (u < p_open)
-        f.rd_centre[close] = False
-        f.rd_centre[open_] = True
-        self.log("rd_centre_close", np.flatnonzero(close))
-        self.log("rd_centre_open", np.flatnonzero(open_))
-        self.out["rd_centres"] = f.weight[f.rd_centre].sum()
+        s = f.rd_centre[foreign]
+        f.rd_centre[foreign] = s * (1.0 - close) + (1.0 - s) * p_open
+        a = f.alive
+        self.out["rd_centres"] = (f.weight[a] * f.rd_centre[a]).sum()
 
     # 8. exit and entry ------------------------------------------------------
     def exit_and_entry(self, lv: dict, q: Quarter) -> None:
@@ -533,7 +533,7 @@ class VectorizedModel(CellTables):
         self.log("exit_loss", ix[exit_loss])
         self.log("exit_enforcement", ix[exit_enf])
         f.alive[dead] = False
-        f.rd_centre[dead] = False
+        f.rd_centre[dead] = 0.0
         self.firm_agents -= np.bincount(q.cell_now[gone], minlength=n_cells)
         self.firm_count -= K.group_sum(q.cell_now[gone], q.w[gone], n_cells)
 
@@ -568,7 +568,7 @@ class VectorizedModel(CellTables):
         f.limit_left[slots] = 0
         f.age[slots] = 0
         f.loss_streak[slots] = 0
-        f.rd_centre[slots] = False
+        f.rd_centre[slots] = 0.0
         self.log("firm_entry", slots, cells)
         tw_abroad = (eo == TW_O) & (er != self.iTW)
         self.out["outward"] = self.out["outward"] + K.group_sum(
