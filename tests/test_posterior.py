@@ -160,6 +160,11 @@ def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(load_draws(s.draws_out), draws)
     assert again["generations"] == rep["generations"]
     json.dumps(rep)  # the report is plain JSON
+    # the simulator's own spread, measured over the preset's seeds, widens the targets it is measured on
+    noise = rep["simulator_noise"]
+    assert noise["seeds"] == s.sim_noise_seeds and set(noise["sd"]) == {t["key"] for t in rep["targets"]}
+    assert all(v >= 0 for v in noise["sd"].values()) and sum(v > 0 for v in noise["sd"].values()) > 20
+    assert all(t["sim_sd"] == noise["sd"][t["key"]] for t in rep["targets"])
     eps = [g["epsilon"] for g in rep["generations"]]
     assert eps[0] == np.inf and np.isfinite(eps[1:]).all()  # the first generation takes the prior's draws
 
@@ -225,3 +230,26 @@ def test_a_soft_band_adds_only_what_lies_beyond_it():
     assert z_distance(np.array([110.0, 1.5]), targets) == pytest.approx(rms(2.0, 1.5))
     assert z_distance(np.array([110.0, -3.5]), targets) == pytest.approx(rms(2.0, 3.5) + 1.5)
     assert z_distance(np.array([130.0, 0.0]), targets) == pytest.approx(rms(6.0, 0.0))
+
+
+def test_the_simulators_spread_adds_to_the_data_sd_in_quadrature():
+    """z = (model - data) / sqrt(sd^2 + sim_sd^2); without a measured spread it is the data sd alone.
+
+    Could fail if the spread were ignored, added linearly, or replaced the data sd.
+    """
+    from crossstrait_sim.evidence.moments import Target, z_distance
+
+    plain = Target("d", "talent_in_cn", 2015, 100.0, 3.0)
+    noisy = Target("d", "talent_in_cn", 2015, 100.0, 3.0, sim_sd=4.0)
+    assert plain.total_sd == 3.0 and noisy.total_sd == pytest.approx(5.0)
+    assert z_distance(np.array([110.0]), (plain,)) == pytest.approx(10.0 / 3.0)
+    assert z_distance(np.array([110.0]), (noisy,)) == pytest.approx(2.0)
+
+
+def test_simulator_noise_setting_is_checked():
+    from crossstrait_sim.evidence.posterior_fit import PosteriorFitError, simulator_noise
+
+    s = OmegaConf.create({"sim_noise_seeds": 1, "n_jobs": 1})
+    with pytest.raises(PosteriorFitError, match="sim_noise_seeds=1"):
+        simulator_noise(s, None, Path("."), quiet=True)
+    assert simulator_noise(OmegaConf.create({"sim_noise_seeds": 0, "n_jobs": 1}), None, Path("."))["sd"] == {}

@@ -306,6 +306,8 @@ class Target:
         note: where the figure comes from.
         band: SOFT targets: the band's half-width in sd; the distance adds how far |z| lies beyond it
             (:func:`z_distance`), so a band the issues set binds instead of being one point among sixty.
+        sim_sd: the simulator's own spread of the target across seeds (same unit), measured by the fit
+            (``sim_noise_seeds``); 0 until then. The distance divides by :attr:`total_sd`.
     """
 
     key: str
@@ -319,6 +321,12 @@ class Target:
     tag: str = ""
     note: str = ""
     band: float | None = None
+    sim_sd: float = 0.0
+
+    @property
+    def total_sd(self) -> float:
+        """sqrt(sd^2 + sim_sd^2): the data's tolerance and one simulation's seed spread, in quadrature."""
+        return float(np.hypot(self.sd, self.sim_sd))
 
     @property
     def weight(self) -> float:
@@ -620,13 +628,17 @@ def target_values(table: pd.DataFrame, targets: tuple[Target, ...]) -> np.ndarra
 
 
 def z_distance(model: np.ndarray, targets: tuple[Target, ...]) -> float:
-    """Root mean square of z = (model - data) / sd over the targets, plus each band's excess.
+    """Root mean square of z = (model - data) / total_sd over the targets, plus each band's excess.
+
+    total_sd = sqrt(sd^2 + sim_sd^2) (:attr:`Target.total_sd`): each particle is one simulation, so
+    a target the simulator cannot pin down within its own seed spread is not asked to lie within
+    the data's tolerance alone (without ``sim_sd``, total_sd = sd).
 
     A NaN model value counts as 10 sd. A target with a ``band`` (the plausibility bands the issues
     set, tag SOFT) also adds max(0, |z| - band): zero inside the band, growing outside it, so the
     fit cannot trade a band for a slightly better fit of the sixty data points.
     """
-    z = np.array([(m - t.value) / t.sd for m, t in zip(model, targets, strict=True)])
+    z = np.array([(m - t.value) / t.total_sd for m, t in zip(model, targets, strict=True)])
     z = np.where(np.isfinite(z), z, 10.0)
     band = np.array([np.inf if t.band is None else t.band for t in targets])
     excess = np.maximum(np.abs(z) - band, 0.0)

@@ -3,6 +3,10 @@
 ``crossstrait-sim-calibrate`` (settings ``conf/calibrate/posterior.yaml``; ``calibrate=test`` is the
 small preset the tests use) runs, in order:
 
+0. **Simulator noise** (``sim_noise_seeds`` > 0): the targets at the priors' config values over that
+   many seeds; each target's seed spread (sd) is added to its data sd in quadrature
+   (:attr:`crossstrait_sim.evidence.moments.Target.total_sd`), so the distance does not ask one
+   simulation to meet a target within less than its own noise. Cached in ``<workdir>/noise.json``.
 1. **Screening** (SALib Morris, ``r`` trajectories, common random numbers): the elementary effects of
    every prior on every target's z-score. A dummy parameter changes only the model seed, so its
    effect is the simulator's noise; a parameter that moves no target more than ``freeze_factor``
@@ -23,6 +27,7 @@ Runs use pyabc's multicore sampler with ``n_jobs`` processes and show a progress
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -163,13 +168,72 @@ def fingerprint(settings: DictConfig, priors: list[Prior], targets: tuple[Target
         {
             "model_overrides": list(settings.model_overrides),
             "priors": [(p.key, p.lower, p.upper, p.scale) for p in priors],
-            "targets": [(t.key, t.value, t.sd, t.kind, t.base, t.months) for t in targets],
+            "targets": [(t.key, t.value, t.sd, t.kind, t.base, t.months, t.sim_sd) for t in targets],
             "extra": extra,
         },
         sort_keys=True,
         default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- simulator noise
+
+
+@dataclass
+class _SeedPoint:
+    sim: Simulator
+
+    def __call__(self, seed: int) -> np.ndarray:
+        return self.sim.moments({}, int(seed))
+
+
+NOISE_FIRST_SEED = 900_000
+"""Seeds of the noise runs: NOISE_FIRST_SEED, +1, ... (apart from the particles' hashed seeds and the
+screening's seeds)."""
+
+
+def simulator_noise(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = False) -> dict[str, Any]:
+    """Each target's sd across ``sim_noise_seeds`` seeds at the priors' config values; cached in ``noise.json``.
+
+    Returns ``{"seeds": n, "seconds": ..., "sd": {target key: sd}}`` (an empty ``sd`` when n is 0). A
+    target a run cannot compute (NaN in some seeds) takes the sd of the seeds that give it, 0 if fewer
+    than two do.
+    """
+    n = int(settings.get("sim_noise_seeds", 0) or 0)
+    if n < 0 or n == 1:
+        raise PosteriorFitError(f"sim_noise_seeds={n}: allowed values are 0 (off) or at least 2 (seeds)")
+    if n == 0:
+        return {"seeds": 0, "seconds": 0.0, "sd": {}}
+    fp = fingerprint(settings, list(sim.priors), sim.targets, {"sim_noise_seeds": n})
+    path = workdir / "noise.json"
+    if path.exists():
+        cached = json.loads(path.read_text())
+        if cached.get("fingerprint") == fp:
+            return cached
+    t0 = time.perf_counter()
+    if not quiet:
+        print(f"simulator noise: {n} seeds at the priors' config values", flush=True)
+    seeds = list(range(NOISE_FIRST_SEED, NOISE_FIRST_SEED + n))
+    rows = np.asarray(pool_map(_SeedPoint(sim), seeds, int(settings.n_jobs), "" if quiet else "noise"))
+    ok = np.isfinite(rows).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        sd = np.where(ok >= 2, np.nanstd(np.where(np.isfinite(rows), rows, np.nan), axis=0, ddof=1), 0.0)
+    out = {
+        "fingerprint": fp,
+        "seeds": n,
+        "first_seed": NOISE_FIRST_SEED,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "sd": {t.key: float(v) for t, v in zip(sim.targets, sd, strict=True)},
+    }
+    write_json(path, out)
+    return out
+
+
+def with_noise(targets: tuple[Target, ...], noise: dict[str, Any]) -> tuple[Target, ...]:
+    """The targets with their measured simulator spread (``sim_sd``) set."""
+    sd = noise.get("sd", {})
+    return tuple(dataclasses.replace(t, sim_sd=float(sd.get(t.key, 0.0))) for t in targets)
 
 
 # ---------------------------------------------------------------------------- screening
@@ -452,6 +516,9 @@ def fit_posterior(settings: DictConfig) -> dict[str, Any]:
     workdir = Path(str(settings.workdir))
     workdir.mkdir(parents=True, exist_ok=True)
     sim = Simulator(model_config(settings, priors), tuple(priors), targets)
+    noise = simulator_noise(settings, sim, workdir, quiet)
+    targets = with_noise(targets, noise)
+    sim = Simulator(sim.base, tuple(priors), targets)
     scr = screen(settings, sim, workdir, quiet) if bool(settings.screening.enabled) else {"rows": []}
     frozen = {r["name"] for r in scr["rows"] if r["frozen"]}
     free = [p for p in priors if p.name not in frozen]
@@ -472,7 +539,9 @@ def fit_posterior(settings: DictConfig) -> dict[str, Any]:
     report = {
         "date": date,
         "method": "ABC-SMC (pyabc 0.13), uniform priors (on the log for scale: log), quantile epsilon; "
-        "distance = root mean square of (model - data) / sd over the targets",
+        "distance = root mean square of (model - data) / total_sd over the targets, "
+        "total_sd = sqrt(sd^2 + sim_sd^2), plus each soft band's excess",
+        "simulator_noise": {k: v for k, v in noise.items() if k != "fingerprint"},
         "model_overrides": list(settings.model_overrides),
         "priors": [p.__dict__ for p in priors],
         "screening": scr,
