@@ -6,7 +6,8 @@ Talts et al. (2018): draw a "true" parameter from the prior, simulate a syntheti
 it, infer the posterior from that data set, and rank the truth among the posterior draws; over many
 data sets the ranks of an unbiased, well-calibrated inference are uniform. Each inference here is
 rejection ABC on one shared reference table (the ``--reference`` prior simulations; the ``--accept``
-nearest by the fit's own distance, the root mean square z-score over the targets, form the posterior
+nearest by the fit's own distance, the root mean square z-score over the targets (data sd and the fit's
+measured simulator spread, noise.json, in quadrature), form the posterior
 sample), so 100 inferences cost one table of simulations. It checks what can bias the fit: the
 priors, the targets, their tolerances and the distance. It does not check pyabc's SMC steps
 (a full ABC-SMC per synthetic data set would cost 100 fits).
@@ -31,7 +32,7 @@ from scipy import stats
 from crossstrait_sim.atomic import write_json
 from crossstrait_sim.config.compose import conf_dir
 from crossstrait_sim.evidence.moments import posterior_targets
-from crossstrait_sim.evidence.posterior_fit import Simulator, model_config, pool_map, read_priors
+from crossstrait_sim.evidence.posterior_fit import Simulator, model_config, pool_map, read_priors, with_noise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,7 +99,11 @@ def main(argv: list[str] | None = None) -> None:
     free = [p for p in priors if p.name not in frozen]
     overrides = list(s.model_overrides) + ([f"scale={a.scale}"] if a.scale else [])
     s.model_overrides = overrides
-    targets = posterior_targets()
+    # the fit's own distance: each target's data sd and, where the fit measured it (noise.json), the
+    # simulator's seed spread in quadrature
+    noise_path = Path(str(s.workdir)) / "noise.json"
+    noise = json.loads(noise_path.read_text()) if noise_path.exists() else {"sd": {}}
+    targets = with_noise(posterior_targets(), noise)
     sim = Simulator(model_config(s, free), tuple(free), targets)
     rng = np.random.default_rng(a.seed)
     n = a.reference + a.truths
@@ -108,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     cache = Path(a.cache)
     cache.mkdir(parents=True, exist_ok=True)
     m = simulate_table(sim, theta, seeds, cache / f"sims_{a.seed}_{n}_{len(free)}.npz", a.n_jobs)
-    sd = np.array([t.sd for t in targets])
+    sd = np.array([t.total_sd for t in targets])
     r = ranks(theta[: a.reference], m[: a.reference], theta[a.reference :], m[a.reference :], sd, a.accept)
     bins = min(10, a.accept + 1)
     rows = []
@@ -118,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                      "chi2_p": float(stats.chisquare(counts).pvalue), "counts": counts.tolist()})  # fmt: skip
     out = Path(a.out)
     summary = {"reference": a.reference, "truths": a.truths, "accept": a.accept, "model_overrides": overrides,
+               "simulator_noise_seeds": int(noise.get("seeds", 0)),
                "seconds": round(time.perf_counter() - t0, 1), "parameters": rows, "ranks": r.tolist()}  # fmt: skip
     write_json(out / "sbc.json", summary)
     plot(rows, a, out / "figures" / "sbc_ranks.png")
