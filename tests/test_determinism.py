@@ -39,8 +39,8 @@ def test_written_parquet_equals_the_returned_table(tmp_path):
     assert again.table.equals(res.table)
 
 
-def _sector_pair(extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Semiconductor and ICT rows (and health rows) with and without Healthy China, merged."""
+def _sector_pair(extra: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Semiconductor and ICT rows with and without Healthy China, merged, and their relative differences."""
     base = ["scale=0.005", "seed=3", "end=2025Q4", "output.summary_quarters=[2025Q4]", *extra]
     a = run(["mainland=[mic2025,enforcement,measures31]", *base]).table
     b = run(["mainland=[mic2025,enforcement,measures31,healthy_china]", *base]).table
