@@ -5,7 +5,7 @@ Run: python benchmarks/bench_throughput.py PART [options], PART one of
   compose [--reps N]            compose_config per run vs Composer (compose once per sweep)
   table [--reps N]              Recorder.to_frame_reference (old) vs Recorder.to_frame (new)
   sweep [--runs N] [--jobs J]   run_sweep of N default runs, each variant in a fresh process: compose per
-                                run + numpy (old), compose once + numpy, compose once + numba (new);
+      [--new-only]              run + numpy (old), compose once + numpy, compose once + numba (new);
                                 prints the amortized time per run and 1,000 runs extrapolated
   phases [--scale X] [--reps N] agent-steps/s and each phase's time, numpy (old) and numba (new) paths
   scale1                        scale 1 in fresh processes, numpy and numba: wall time and peak memory
@@ -133,8 +133,11 @@ def table(reps: int) -> None:
     print(f"to_frame (new)            {_med(new) * 1000:7.1f} ms  ({_med(old) / _med(new):.1f}x)")
 
 
-def sweep(runs: int, jobs: int, extra: list[str]) -> None:
-    """run_sweep of `runs` default runs (seeds) with `jobs` workers; each variant in a fresh process and folder."""
+def sweep(runs: int, jobs: int, extra: list[str], new_only: bool = False) -> None:
+    """run_sweep of `runs` default runs (seeds) with `jobs` workers; each variant in a fresh process and folder.
+
+    ``new_only``: only the new path (a whole study's runs measured, not extrapolated, in a third of the time).
+    """
     fixed = ["engine.threads=1", *extra] if jobs > 1 else list(extra)
     print(
         f"run_sweep: {runs} default runs (seeds 0-{runs - 1}), n_jobs={jobs}, overrides {fixed}, {os.cpu_count()} cores"
@@ -144,6 +147,8 @@ def sweep(runs: int, jobs: int, extra: list[str]) -> None:
         ("compose once + numpy", True, "0"),
         ("compose once + numba (new)", True, "1"),
     )
+    if new_only:
+        variants = variants[-1:]
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, once, numba) in enumerate(variants):
@@ -165,7 +170,8 @@ def sweep(runs: int, jobs: int, extra: list[str]) -> None:
                 f"  -> 1,000 runs: {1000 * secs / runs / 60:5.1f} min (extrapolated)"
             )
     a, b = res[variants[0][0]], res[variants[-1][0]]
-    print(f"  speed-up new / old {a / b:.2f}x; load average now {os.getloadavg()[0]:.2f}")
+    speed = "" if new_only else f"speed-up new / old {a / b:.2f}x; "
+    print(f"  {speed}load average now {os.getloadavg()[0]:.2f}")
 
 
 PHASES = (
@@ -276,6 +282,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--new-only", action="store_true", help="sweep: only the new path")
     args, extra = ap.parse_known_args()
     if args.reps is None:
         args.reps = 1 if args.part == "phases" else 5
@@ -284,7 +291,7 @@ def main() -> None:
         "profile": lambda: profile(args.reps),
         "compose": lambda: compose(args.reps),
         "table": lambda: table(args.reps),
-        "sweep": lambda: sweep(args.runs, args.jobs, extra),
+        "sweep": lambda: sweep(args.runs, args.jobs, extra, args.new_only),
         "phases": lambda: phases(args.scale, args.reps),
         "scale1": scale1,
         "compile": compile_time,

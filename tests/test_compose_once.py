@@ -106,3 +106,23 @@ def test_composer_raises_the_full_compose_error(override):
 def test_composer_types_through_the_schema():
     cfg = Composer()(["seed=12", "scale=1", "output.plot=0"])
     assert cfg.seed == 12 and isinstance(cfg.scale, float) and cfg.output.plot is False
+
+
+def test_config_yaml_is_omegaconfs_text():
+    """resolved_config.yaml through libyaml's emitter: the very text OmegaConf.to_yaml writes."""
+    import yaml
+
+    from crossstrait_sim.config.compose import _c_dumper, config_yaml
+
+    assert _c_dumper() is not None, "PyYAML without libyaml: config_yaml falls back (and this test is moot)"
+    composer = Composer()
+    for ov in OVERRIDES[:-1]:
+        cfg = composer(ov)
+        assert config_yaml(cfg) == OmegaConf.to_yaml(cfg, resolve=True), ov
+    # strings that read as other types keep their quotes; non-ASCII, long and multi-line strings
+    odd = OmegaConf.create(
+        {"a": "yes", "b": "1e3", "c": "12", "d": "臺灣 新南向", "e": "x" * 200, "f": "two\nlines", "g": None,
+         "h": [1.5, "null", "", " lead"], "i": {"j": float("inf"), "k": -0.0, "l": True}}
+    )
+    assert config_yaml(odd) == OmegaConf.to_yaml(odd, resolve=True)
+    assert yaml.safe_load(config_yaml(odd))["a"] == "yes"

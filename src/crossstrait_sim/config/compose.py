@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import typing
@@ -10,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from crossstrait_sim.config.schema import SimConfig, register_configs
@@ -210,3 +212,31 @@ def schema_keys(path: str) -> list[str] | None:
     if not dataclasses.is_dataclass(t):
         return None
     return sorted(f.name for f in dataclasses.fields(t))
+
+
+def config_yaml(cfg: DictConfig) -> str:
+    """``OmegaConf.to_yaml(cfg, resolve=True)``, the same text, written by libyaml's C emitter where PyYAML has it.
+
+    OmegaConf's dumper is PyYAML's pure-Python one (0.03 s for a run's config, a tenth of a default run);
+    the C emitter with OmegaConf's own string rule (quote strings that read as bool, int or float) gives
+    the same text in a fifth of the time. ``tests/test_compose_once.py`` holds the two texts equal.
+    """
+    dumper = _c_dumper()
+    if dumper is None:
+        return OmegaConf.to_yaml(cfg, resolve=True)
+    container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    return yaml.dump(container, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=dumper)
+
+
+@functools.cache
+def _c_dumper() -> type | None:
+    """A libyaml dumper with OmegaConf's string representer, or None without libyaml."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    from omegaconf._utils import OmegaConfDumper
+
+    class _Dumper(yaml.CDumper):  # type: ignore[misc,name-defined]
+        pass
+
+    _Dumper.add_representer(str, OmegaConfDumper.str_representer)
+    return _Dumper

@@ -13,13 +13,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from crossstrait_sim.config.parameters import CN_O, TW_O, Params
 from crossstrait_sim.model import kernels as K
 from crossstrait_sim.model.programmes import TwProgrammes
 from crossstrait_sim.model.streams import entrant_uids, keyed_uniforms
 
+
+
+def poisson_ppf(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``scipy.stats.poisson.ppf(q, mu)``, the same numbers without its per-call argument handling.
+
+    The same special functions in the same order as scipy's ``poisson_gen._ppf`` and ``rv_discrete.ppf``
+    (q = 0 gives -1, q = 1 gives inf, mu < 0 or nan arguments give nan); ``tests/test_fast.py`` holds it
+    equal to scipy's. scipy's wrapper cost 0.25 ms a call, a twentieth of a default quarter.
+    """
+    q, mu = np.broadcast_arrays(np.asarray(q, dtype=np.float64), np.asarray(mu, dtype=np.float64))
+    out = np.full(q.shape, np.nan)
+    ok = mu >= 0
+    out[ok & (q == 0)] = -1.0
+    out[ok & (q == 1)] = np.inf
+    inner = ok & (q > 0) & (q < 1)
+    if inner.any():
+        qq, mm = q[inner], mu[inner]
+        vals = np.ceil(special.pdtrik(qq, mm))
+        vals1 = np.maximum(vals - 1, 0)
+        out[inner] = np.where(special.pdtr(vals1, mm) >= qq, vals1, vals)
+    return out
 
 @dataclass
 class Labour:
@@ -139,7 +160,7 @@ class CellTables:
     def entry_counts(self, lam: np.ndarray) -> np.ndarray:
         """Poisson entry counts per cell, each from its own keyed uniform (inverse CDF)."""
         u = keyed_uniforms(self.fkeys["firm_entry"], np.arange(lam.size), self.t).reshape(lam.shape)
-        counts = stats.poisson.ppf(u, np.where(lam > 0, lam, 1.0))
+        counts = poisson_ppf(u, np.where(lam > 0, lam, 1.0))
         return np.where(lam > 0, counts, 0).astype(np.int64)
 
     def entrant_draws(self, counts: np.ndarray) -> tuple[np.ndarray, ...]:

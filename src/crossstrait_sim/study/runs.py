@@ -18,6 +18,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from crossstrait_sim.atomic import atomic_write
+from crossstrait_sim.config.compose import config_yaml
 from crossstrait_sim.config.parameters import policy_events
 from crossstrait_sim.errors import RunDirError
 from crossstrait_sim.simulation.run import RunResult, run_config
@@ -132,7 +133,7 @@ def stage_outputs(res: RunResult, writer: RunWriter) -> None:
     """Stage results.parquet, summary.json, resolved_config.yaml and talent_outflow.png in ``writer``."""
     writer.write(RESULTS, lambda p: res.table.to_parquet(p, index=False, engine="pyarrow"))
     writer.write("summary.json", lambda p: p.write_text(json.dumps(res.summary, indent=2) + "\n"))
-    writer.write("resolved_config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(res.config, resolve=True)))
+    writer.write("resolved_config.yaml", lambda p: p.write_text(config_yaml(res.config)))
     if res.config.output.plot:
         from crossstrait_sim.evidence.datasets import observed_talent_in_cn
         from crossstrait_sim.viz.plotting import plot_talent_outflow  # only when a plot is asked for
