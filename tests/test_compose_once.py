@@ -121,8 +121,17 @@ def test_config_yaml_is_omegaconfs_text():
         assert config_yaml(cfg) == OmegaConf.to_yaml(cfg, resolve=True), ov
     # strings that read as other types keep their quotes; non-ASCII, long and multi-line strings
     odd = OmegaConf.create(
-        {"a": "yes", "b": "1e3", "c": "12", "d": "臺灣 新南向", "e": "x" * 200, "f": "two\nlines", "g": None,
-         "h": [1.5, "null", "", " lead"], "i": {"j": float("inf"), "k": -0.0, "l": True}}
+        {
+            "a": "yes",
+            "b": "1e3",
+            "c": "12",
+            "d": "臺灣 新南向",
+            "e": "x" * 200,
+            "f": "two\nlines",
+            "g": None,
+            "h": [1.5, "null", "", " lead"],
+            "i": {"j": float("inf"), "k": -0.0, "l": True},
+        }
     )
     assert config_yaml(odd) == OmegaConf.to_yaml(odd, resolve=True)
     assert yaml.safe_load(config_yaml(odd))["a"] == "yes"

@@ -21,7 +21,6 @@ from crossstrait_sim.model.programmes import TwProgrammes
 from crossstrait_sim.model.streams import entrant_uids, keyed_uniforms
 
 
-
 def poisson_ppf(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """``scipy.stats.poisson.ppf(q, mu)``, the same numbers without its per-call argument handling.
 
@@ -41,6 +40,7 @@ def poisson_ppf(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
         vals1 = np.maximum(vals - 1, 0)
         out[inner] = np.where(special.pdtr(vals1, mm) >= qq, vals1, vals)
     return out
+
 
 @dataclass
 class Labour:
