@@ -1,6 +1,7 @@
 """Benchmark of CLI sweeps: runs per minute, one process vs the local parallel launcher, old and new sweeper.
 
-Run: python benchmarks/bench_sweep.py [N_RUNS] [--reps R] [more Hydra overrides]
+Run: python benchmarks/bench_sweep.py [N_RUNS] [--reps R] [--new-only] [more Hydra overrides]
+(--new-only: the new sweeper's two sweeps only, one process and parallel: the 2-core target's ratio)
 Every sweep is `crossstrait-sim --multirun seed=range(0,N)` of the default scenario at the
 default scale into a fresh directory. "one process" is Hydra's basic launcher (runs one after
 another in the parent process), "parallel" is the default launcher of
@@ -58,32 +59,39 @@ def sweep(n: int, launcher: list[str], extra: list[str], out: Path) -> float:
 
 def main(argv: list[str]) -> None:
     reps = 1
+    sweeps = dict(SWEEPS)
+    if "--new-only" in argv:
+        argv = [a for a in argv if a != "--new-only"]
+        sweeps = {k: v for k, v in SWEEPS.items() if k in ("new, one process", "new, parallel")}
     if "--reps" in argv:
         i = argv.index("--reps")
         reps = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2 :]
     n = int(argv[0]) if argv and argv[0].isdigit() else 8
     extra = argv[1:] if argv and argv[0].isdigit() else argv
-    times: dict[str, list[float]] = {k: [] for k in SWEEPS}
-    loads: dict[str, list[float]] = {k: [] for k in SWEEPS}
+    times: dict[str, list[float]] = {k: [] for k in sweeps}
+    loads: dict[str, list[float]] = {k: [] for k in sweeps}
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         for rep in range(reps):
-            for i, (name, over) in enumerate(SWEEPS.items()):
+            for i, (name, over) in enumerate(sweeps.items()):
                 loads[name].append(os.getloadavg()[0])
                 times[name].append(sweep(n, over, extra, Path(tmp) / f"{rep}_{i}"))
     load_end = os.getloadavg()[0]
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"runs per sweep       {n} (default scenario, seeds 0-{n - 1}) {' '.join(extra)}; {reps} rep(s)")
     print(f"cores                {os.cpu_count()}")
-    for name, over in SWEEPS.items():
+    for name, over in sweeps.items():
         each = ", ".join(f"{t:.1f}" for t in times[name])
         load = ", ".join(f"{x:.2f}" for x in loads[name])
         print(
             f"{name:<20} {med[name]:7.1f} s  {60 * n / med[name]:6.1f} runs/min  "
             f"(each: {each} s; load before: {load}) {' '.join(over) or '(defaults)'}"
         )
-    print(f"speed-up, old sweeper: parallel vs one process   {med['old, one process'] / med['old, parallel']:.2f}x")
     print(f"speed-up, new sweeper: parallel vs one process   {med['new, one process'] / med['new, parallel']:.2f}x")
+    if len(sweeps) < len(SWEEPS):
+        print(f"load average (1 min) at the end {load_end:.2f}")
+        return
+    print(f"speed-up, old sweeper: parallel vs one process   {med['old, one process'] / med['old, parallel']:.2f}x")
     print(f"speed-up, new parallel vs old one process        {med['old, one process'] / med['new, parallel']:.2f}x")
     print(f"speed-up, new parallel vs old parallel           {med['old, parallel'] / med['new, parallel']:.2f}x")
     print(

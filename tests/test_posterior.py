@@ -80,6 +80,20 @@ def test_part_year_and_change_targets_read_the_right_quarters():
     assert target_value(frame, by["invest_cn_2018"]) == pytest.approx(4.0)
 
 
+def test_target_values_memoised_equal_each_target_read_alone():
+    """target_values reads each (year, months) once; every target's value is the one read alone, bit for bit."""
+    from crossstrait_sim.evidence.moments import quarterly_frame, target_values
+
+    cfg = compose_config(["scenario=history", "end=2019Q4", "scale=0.003", "seed=2", "output.plot=false"])
+    table = run_config(cfg).table
+    targets = posterior_targets()
+    frame = quarterly_frame(table)
+    alone = np.array([target_value(frame, t) for t in targets])
+    together = target_values(table, targets)
+    assert np.isfinite(alone).sum() > 50
+    np.testing.assert_array_equal(together, alone)
+
+
 def test_packaged_draws_follow_the_interface():
     draws = load_draws()
     assert "weight" in draws.columns and len(draws) >= 1
