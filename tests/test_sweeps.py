@@ -137,6 +137,25 @@ def test_submitit_local_joblib_and_serial_give_the_same_tables(joblib_sweep: Pat
     pd.testing.assert_frame_equal(t_ser, t_job)
 
 
+def test_lean_launcher_is_the_default_and_equals_hydras_joblib_launcher(joblib_sweep: Path, tmp_path: Path) -> None:
+    """The default local launcher (shared state sent once) and Hydra's joblib launcher write the same runs."""
+    import yaml
+
+    launcher = yaml.safe_load((joblib_sweep / "multirun.yaml").read_text())["hydra"]["launcher"]
+    assert launcher["_target_"] == "hydra_plugins.crossstrait_sim_sweeper.lean_launcher.LeanJoblibLauncher"
+    hyd = tmp_path / "hydra_joblib"
+    args = ["--multirun", "hydra/launcher=joblib", "scenario=baseline,measures31", "seed=0,1", *SMALL]
+    r = cli([*args, f"hydra.sweep.dir={hyd}"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    t_hyd = sorted_table(gather(hyd).table)
+    t_job = gather(joblib_sweep).table
+    pd.testing.assert_frame_equal(t_hyd, sorted_table(t_job[t_job.seed.isin([0, 1])]))
+    for name in ("baseline", "measures31"):  # the same files, config text included
+        run = run_name([f"scenario={name}", "seed=1", *SMALL])
+        for f in ("resolved_config.yaml", "summary.json"):
+            assert (hyd / run / f).read_text() == (joblib_sweep / run / f).read_text(), (run, f)
+
+
 def test_resume_after_killed_sweep(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     args = [
