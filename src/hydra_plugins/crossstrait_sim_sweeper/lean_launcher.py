@@ -36,8 +36,8 @@ _SHARED: dict[str, tuple[Any, ...]] = {}
 
 def _execute(idx: int, overrides: list[str], token: str, shared: bytes) -> JobReturn:
     """One job in a worker: Hydra's ``execute_job`` on the shared state, returned without its configs."""
+    import cloudpickle
     from hydra_plugins.hydra_joblib_launcher._core import execute_job
-    from joblib.externals import cloudpickle
 
     if token not in _SHARED:
         _SHARED.clear()
@@ -54,11 +54,11 @@ class LeanJoblibLauncher(JoblibLauncher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """As ``hydra_joblib_launcher._core.launch``, with the shared state pickled once."""
+        import cloudpickle
         from hydra.core.singleton import Singleton
         from hydra.core.utils import configure_log, filter_overrides, setup_globals
         from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
         from joblib import Parallel, delayed
-        from joblib.externals import cloudpickle
 
         setup_globals()
         assert self.config is not None and self.task_function is not None and self.hydra_context is not None
