@@ -69,7 +69,20 @@ def test_targets_cover_every_observed_year_up_to_2019_and_none_later():
 def test_part_year_and_change_targets_read_the_right_quarters():
     q = [f"{y}Q{i}" for y in (2018, 2019) for i in range(1, 5)]
     frame = pd.DataFrame(
-        {k: 1.0 for k in ("cn", "sea", "abroad", "wage_tw", "tw_firms_abroad", "inv_all", "entries", "reloc_tw")},
+        {
+            k: 1.0
+            for k in (
+                "cn",
+                "sea",
+                "abroad",
+                "wage_tw",
+                "tw_firms_abroad",
+                "inv_all",
+                "entries",
+                "reloc_tw",
+                "semis_tw_in_cn_firms",
+            )
+        },
         index=q,
     )
     frame["inv_cn"] = [1000.0, 1000.0, 1000.0, 1000.0, 300.0, 300.0, 300.0, 9999.0]
