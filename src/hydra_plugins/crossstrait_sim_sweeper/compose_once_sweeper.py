@@ -4,7 +4,7 @@ Hydra's ``BasicSweeper`` checks every run of a batch before it launches any
 (``Sweeper.validate_batch_is_legal``) by composing each run's whole config through Hydra,
 one after another in the parent process: about 0.5 s a run here, which no launcher runs in
 parallel, so on 2 cores a sweep of short runs gained only 1.3x from the joblib launcher
-(README, "Speed of sweeps"; issue 12). This sweeper is ``BasicSweeper`` in everything else (the
+(docs/THROUGHPUT.md, "Speed of sweeps"; issue 12). This sweeper is ``BasicSweeper`` in everything else (the
 same sweep syntax, jobs, batches and order) but checks a batch with
 :class:`crossstrait_sim.config.compose.Composer`: Hydra composes each distinct list of group
 choices once (``scenario=...``, ``mainland=[...]``, ``+experiment=...``), and each run's value
