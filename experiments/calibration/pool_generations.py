@@ -1,4 +1,4 @@
-"""Does pooling every ABC-SMC generation rescue the effective sample size? (a diagnostic of the fit)
+"""A diagnostic of the posterior fit: does pooling every ABC-SMC generation rescue the effective sample size?
 
 The shipped posterior is the last generation of ABC-SMC, whose importance weights (prior / proposal)
 are very uneven (docs/VALIDATION.md). This script re-weights the accepted particles of *all*
@@ -27,6 +27,7 @@ import pandas as pd
 
 
 def main() -> None:
+    """Print, per tolerance, the pooled particles and their effective sample size."""
     import pyabc
     from hydra import compose, initialize_config_dir
 
@@ -39,9 +40,10 @@ def main() -> None:
     args = ap.parse_args()
     with initialize_config_dir(str(conf_dir()), version_base=None):
         settings = compose("calibrate/posterior")
-    if str(settings.transition.kind) != "local":
-        raise SystemExit("this diagnostic refits pyabc's LocalTransition; the fit used another transition")
     work = Path(args.workdir)
+    transition = json.loads((work / "report.json").read_text())["transition"]  # the fit's, with its overrides
+    if transition["kind"] != "local" or float(transition.get("scaling", 1.0)) != 1.0:
+        raise SystemExit(f"this diagnostic refits pyabc's LocalTransition (scaling 1); the fit used {transition}")
     info = json.loads((work / "abc.json").read_text())
     h = pyabc.History("sqlite:///" + str(work / "abc.db"), _id=info["abc_id"])
     pops = h.get_all_populations()
@@ -56,7 +58,7 @@ def main() -> None:
     np.random.seed(0)  # noqa: NPY002 - pyabc draws from numpy's global generator
     proposals = []
     for t in range(1, T + 1):
-        tr = pyabc.LocalTransition(k_fraction=float(settings.transition.k_fraction))
+        tr = pyabc.LocalTransition(k_fraction=float(transition["k_fraction"]))
         df, w, _ = gens[t - 1]
         tr.fit(df[cols], np.asarray(w) / np.sum(w))
         draws = tr.rvs(size=20_000)[cols].to_numpy()
