@@ -19,6 +19,16 @@ DOCS = ROOT / "docs"
 BEGIN, END = "<!-- posterior:begin -->", "<!-- posterior:end -->"
 
 
+def _transition(tr: dict) -> str:
+    """The proposal kernel and its setting, as the fit ran it."""
+    kind = tr.get("kind", "?")
+    if kind == "mvn":
+        return f"mvn (pyabc's MultivariateNormalTransition, covariance x {float(tr.get('scaling', 1.0)):g})"
+    if kind == "local":
+        return f"local (pyabc's LocalTransition, k_fraction {float(tr.get('k_fraction', 0.25)):g})"
+    return str(kind)
+
+
 def _load(name: str) -> dict | list | None:
     p = DOCS / name
     return json.loads(p.read_text()) if p.exists() else None
@@ -48,7 +58,7 @@ def fit_section(rep: dict) -> list[str]:
         f"{rep['population_size']} particles; tolerance (root mean square z) by generation: "
         + ", ".join(f"{g['epsilon']:.3g}" for g in gens)
         + f"; {sum(g['simulations'] for g in gens)} simulations; {rep['seconds']['abc']} s "
-        f"(screening {rep['seconds']['screening']} s). Transition: {rep.get('transition', {}).get('kind', '?')}. "
+        f"(screening {rep['seconds']['screening']} s). Transition: {_transition(rep.get('transition', {}))}. "
         f"Effective sample size of the last generation: {rep.get('effective_sample_size', float('nan')):.1f} of "
         f"{rep['population_size']} particles (1 / sum of squared normalised weights)."
     )

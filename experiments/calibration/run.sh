@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the whole posterior calibration (issue 10) with one command:
 #   bash experiments/calibration/run.sh [calibrate overrides ...]
-#   e.g. bash experiments/calibration/run.sh population_size=400 max_generations=8   (the final fit's budget)
+#   e.g. bash experiments/calibration/run.sh population_size=400 max_generations=5 max_simulations=10000
+#   (the shipped fit's budget: 5 generations; docs/VALIDATION.md has the exact commands)
 # 1. fit: crossstrait-sim-calibrate (conf/calibrate/posterior.yaml): Morris screening, ABC-SMC; writes the
 #    package's data/posterior/draws.csv, conf/calibration/posterior_mean.yaml, docs/posterior_report.json.
 #    It resumes from outputs/calibrate/posterior (pyabc's database); FRESH=1 starts afresh.
