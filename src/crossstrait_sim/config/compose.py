@@ -217,9 +217,9 @@ def schema_keys(path: str) -> list[str] | None:
 def config_yaml(cfg: DictConfig) -> str:
     """``OmegaConf.to_yaml(cfg, resolve=True)``, the same text, written by libyaml's C emitter where PyYAML has it.
 
-    OmegaConf's dumper is PyYAML's pure-Python one (0.03 s for a run's config, a tenth of a default run);
-    the C emitter with OmegaConf's own string rule (quote strings that read as bool, int or float) gives
-    the same text in a fifth of the time. ``tests/test_compose_once.py`` holds the two texts equal.
+    OmegaConf's dumper is PyYAML's pure-Python one; the C emitter with OmegaConf's own string rule (quote
+    strings that read as bool, int or float) gives the same text, for the default config in 0.006 s
+    against 0.013 s (mean of 20 calls each). ``tests/test_compose_once.py`` holds the two texts equal.
     """
     dumper = _c_dumper()
     if dumper is None:

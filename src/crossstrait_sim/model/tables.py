@@ -26,7 +26,7 @@ def poisson_ppf(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
     The same special functions in the same order as scipy's ``poisson_gen._ppf`` and ``rv_discrete.ppf``
     (q = 0 gives -1, q = 1 gives inf, mu < 0 or nan arguments give nan); ``tests/test_fast.py`` holds it
-    equal to scipy's. scipy's wrapper cost 0.25 ms a call, a twentieth of a default quarter.
+    equal to scipy's. scipy's wrapper cost 0.25 ms a call, about a fifteenth of a default quarter.
     """
     q, mu = np.broadcast_arrays(np.asarray(q, dtype=np.float64), np.asarray(mu, dtype=np.float64))
     out = np.full(q.shape, np.nan)
