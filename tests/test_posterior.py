@@ -194,6 +194,15 @@ def test_test_preset_fits_writes_the_interface_and_resumes(tmp_path):
     assert all(t["sim_sd"] == noise["sd"][t["key"]] for t in rep["targets"])
     eps = [g["epsilon"] for g in rep["generations"]]
     assert eps[0] == np.inf and np.isfinite(eps[1:]).all()  # the first generation takes the prior's draws
+    # a resumed fit goes on where it stopped: its first new tolerance is the quantile of the stored last
+    # generation's distances (pyabc alone would restart from initial_epsilon=inf and accept every proposal),
+    # and the wall-time limit stops it at the end of the first generation past the limit
+    s.max_generations = s.max_generations + 2
+    s.max_walltime_minutes = 0
+    more = fit_posterior(s)
+    assert len(more["generations"]) == len(rep["generations"]) + 1
+    assert more["generations"][:-1] == rep["generations"]
+    assert np.isfinite(more["generations"][-1]["epsilon"]) and more["generations"][-1]["epsilon"] <= eps[-1]
 
 
 def test_figures_overlay_the_observed_points_inside_the_run_only():

@@ -348,8 +348,14 @@ def screen(settings: DictConfig, sim: Simulator, workdir: Path, quiet: bool = Fa
 # ---------------------------------------------------------------------------- ABC-SMC
 
 
-def _abc(sim: Simulator, free: list[Prior], settings: DictConfig) -> Any:
-    """A configured pyabc.ABCSMC over the ``free`` priors."""
+def _abc(sim: Simulator, free: list[Prior], settings: DictConfig, resuming: bool = False) -> Any:
+    """A configured pyabc.ABCSMC over the ``free`` priors.
+
+    ``resuming``: the run continues a stored history. pyabc then takes the first tolerance of this call
+    from ``initial_epsilon`` as it would for a new fit (``inf`` would accept every proposal), so the
+    tolerance is instead computed from the stored last generation (``from_sample``: the same quantile of
+    its weighted distances that an uninterrupted run would have used).
+    """
     import pyabc
 
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.bounds[0], p.bounds[1] - p.bounds[0]) for p in free})
@@ -383,7 +389,8 @@ def _abc(sim: Simulator, free: list[Prior], settings: DictConfig) -> Any:
         # a first tolerance of inf accepts the first generation's prior draws as they come (no separate
         # calibration sample of the prior); later tolerances are quantiles of the last generation's distances
         eps=pyabc.QuantileEpsilon(
-            initial_epsilon=float(settings.initial_epsilon), alpha=float(settings.epsilon_quantile)
+            initial_epsilon="from_sample" if resuming else float(settings.initial_epsilon),
+            alpha=float(settings.epsilon_quantile),
         ),
     )
 
@@ -393,9 +400,10 @@ def run_abc(sim: Simulator, free: list[Prior], settings: DictConfig, workdir: Pa
     db = workdir / "abc.db"
     meta = workdir / "abc.json"
     np.random.seed(int(settings.seed))  # noqa: NPY002 - pyabc samples from numpy's global generator
-    abc = _abc(sim, free, settings)
     observed = {"m": np.array([t.value for t in sim.targets])}
-    if db.exists() and meta.exists() and bool(settings.resume):
+    resuming = db.exists() and meta.exists() and bool(settings.resume)
+    abc = _abc(sim, free, settings, resuming)
+    if resuming:
         info = json.loads(meta.read_text())
         if info.get("fingerprint") != fp:
             raise PosteriorFitError(
@@ -403,6 +411,9 @@ def run_abc(sim: Simulator, free: list[Prior], settings: DictConfig, workdir: Pa
                 "rerun with resume=false to start afresh, or point workdir= elsewhere"
             )
         history = abc.load("sqlite:///" + str(db), int(info["abc_id"]), observed_sum_stat=observed)
+        if history.max_t < 0:  # a fit stopped before its first generation: nothing to take a tolerance from
+            abc = _abc(sim, free, settings)
+            history = abc.load("sqlite:///" + str(db), int(info["abc_id"]), observed_sum_stat=observed)
     else:
         for f in (db, meta):
             if f.exists():
@@ -411,11 +422,14 @@ def run_abc(sim: Simulator, free: list[Prior], settings: DictConfig, workdir: Pa
         write_json(meta, {"fingerprint": fp, "abc_id": history.id})
     done = max(history.max_t + 1, 0)
     left = int(settings.max_generations) - done
+    wall = settings.get("max_walltime_minutes")
     if left > 0:
+        # pyabc checks the wall time after each generation: a generation under way is finished, not lost
         history = abc.run(
             minimum_epsilon=float(settings.min_epsilon),
             max_nr_populations=left,
             max_total_nr_simulations=int(settings.max_simulations),
+            max_walltime=None if wall is None else _dt.timedelta(minutes=float(wall)),
         )
     return history
 
