@@ -337,7 +337,7 @@ def by_scale(conv: pd.DataFrame) -> pd.DataFrame:
     ``out_resolved`` counts the misses whose deviation is also more than 2 standard errors (``deviation_se``)
     from zero, i.e. a scale effect the seeds resolve rather than a miss seed noise could make;
     ``reference_se_over_half_tol`` counts the rows whose reference mean's own standard error exceeds half
-    the tolerance (there, 10 seeds cannot place the reference within the tolerance at about 95%).
+    the tolerance (there, the seeds cannot place the reference within the tolerance at about 95%).
     """
     c = conv.assign(
         out=~conv["within_tolerance"],
