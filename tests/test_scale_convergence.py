@@ -159,3 +159,29 @@ def test_tiny_real_sweep(sc, tmp_path):
     strict = sc.select_scale(sc.convergence(v, {"count": 0.0, "log": 0.0, "share": 0.0}))
     assert strict.scale is None and strict.failures[0.002]
     assert np.isfinite(conv.deviation).all()
+
+
+def test_entry_floor_is_the_same_real_entry_at_every_scale():
+    """A sparse cell's entry mean is a number of real firms, not of agents (issue 9, point 9).
+
+    With every cell empty and every margin at the target, the Poisson mean in agents times the entrants'
+    weight is ``entry_rate`` x ``entry_floor_firms`` in every open cell, whatever the scale; with the floor
+    in agents (before the seventh session) it grew as 1 / scale.
+    """
+    from crossstrait_sim.config.compose import compose_config
+    from crossstrait_sim.config.parameters import build_params
+    from crossstrait_sim.model.vectorized import VectorizedModel
+
+    real = []
+    for scale in (0.002, 0.01, 0.05):
+        m = VectorizedModel(build_params(compose_config([f"scale={scale}", "end=2010Q4"])))
+        fb = m.p.behaviour.firms
+        q = m.alive_firms()
+        q.margin = np.full(len(q.ix), fb.target_margin)
+        lam = m.entry_means(q, np.zeros(m.S * m.R * m.O, dtype=np.int64))
+        firms = lam * m.entrant_weight[None, None, :]
+        open_cells = firms > 0
+        assert open_cells.sum() > 10
+        np.testing.assert_allclose(firms[open_cells], fb.entry_rate * fb.entry_floor_firms, rtol=1e-3)
+        real.append(firms)
+    np.testing.assert_allclose(real[0], real[2], rtol=1e-3)

@@ -960,12 +960,14 @@ class FirmBehaviour:
         valid=NONNEG,
         plausible=(5.0, 20.0),
     )
-    entry_floor: float = param(
-        unit="agents",
-        source="assumed",
-        meaning="minimum incumbents assumed in an empty cell when computing its entry rate",
+    entry_floor_firms: float = param(
+        unit="firms",
+        source="assumed (2 agents at the default scale 0.01, the value the posterior was fitted with; in agents "
+        "before the seventh session, which made a sparse cell's entry grow as the scale fell)",
+        meaning="minimum incumbents (real firms) assumed in a cell when computing its entry rate; in agents it is "
+        "this / the entrants' weight, so the same number of real firms at every scale",
         valid=NONNEG,
-        plausible=(1.0, 4.0),
+        plausible=(100.0, 400.0),
     )
     capital_per_capacity: float = param(
         unit="USD m per USD m quarterly capacity",

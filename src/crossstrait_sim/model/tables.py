@@ -510,7 +510,9 @@ class CellTables:
         n_agents = firm_agents.reshape(S, R, O)
         allowed = ((p.firm_counts.T > 0) & p.firms_allowed[:, None])[None, :, :]
         gap = np.clip(fb.entry_beta * (mbar - fb.target_margin), -10.0, 3.0)
-        return fb.entry_rate * np.maximum(n_agents, fb.entry_floor) * np.exp(gap) * allowed
+        # the floor is in real firms, so a sparse cell draws the same real entry at every scale
+        floor = fb.entry_floor_firms / self.entrant_weight[None, None, :]
+        return fb.entry_rate * np.maximum(n_agents, floor) * np.exp(gap) * allowed
 
     def prof_choice_probabilities(self, lv: dict, lab: Labour) -> np.ndarray:
         """Logit probabilities of each region for a professional, by sector and current region: (S, from, to)."""
