@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crossstrait_sim import run
 
@@ -78,3 +79,35 @@ def test_the_one_link_between_sectors_is_the_rd_centres_talent_pool_and_it_is_sm
     other, diff = _sector_pair([])
     assert diff.max() > 1e-12  # the link exists (a continuous share of firms with a centre)
     assert diff.max() < 1e-4, other.loc[diff.idxmax()]
+
+
+def test_a_run_that_diverges_fails_clearly_and_writes_no_results(tmp_path, monkeypatch):
+    """A non-finite value in the results (a runaway parameter set) stops the run with ModelDivergedError.
+
+    The recorder is made to return one NaN in 2012Q3 (no compact parameter set reproduces the
+    robustness study's runaway at a test's cost); the error names the quarter and the indicator, and a
+    run folder ends ``failed`` with no results table.
+    """
+    from crossstrait_sim.config.compose import compose_config
+    from crossstrait_sim.errors import ModelDivergedError
+    from crossstrait_sim.model import results
+    from crossstrait_sim.simulation.run import run_config
+    from crossstrait_sim.study.runs import run_into
+
+    real = results.Recorder.to_frame
+
+    def with_nan(self):
+        t = real(self)
+        i = t.index[(t["indicator"] == "talent_in_cn") & (t["quarter"].astype(str) == "2012Q3")][0]
+        t.loc[i, "value"] = np.nan
+        return t
+
+    cfg = compose_config(["scale=0.002", "end=2013Q4", "output.plot=false"])
+    assert np.isfinite(run_config(cfg).table["value"]).all()  # an ordinary run passes the check
+    monkeypatch.setattr(results.Recorder, "to_frame", with_nan)
+    msg = r"1 non-finite values in the results, the first in 2012Q3 \(talent_in_cn"
+    with pytest.raises(ModelDivergedError, match=msg):
+        run_config(cfg)
+    out = run_into(cfg, tmp_path / "run", ["scale=0.002"])
+    assert out.status == "failed" and "ModelDivergedError" in out.error
+    assert not (tmp_path / "run" / "results.parquet").exists()

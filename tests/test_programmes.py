@@ -101,7 +101,16 @@ def test_attract_brings_taiwanese_back_and_adds_foreign_professionals(runs):
     returns = _total(a, **sel) - _total(n, **sel)
     assert returns > 0
     assert _value(a, "talent_stock", "2022Q4", region="TW") > _value(n, "talent_stock", "2022Q4", region="TW")
-    assert _value(a, "wage", "2022Q4", region="TW") < _value(n, "wage", "2022Q4", region="TW")
+    # the pay effect (about -0.15% by 2022) is smaller than what firm dynamics move Taiwan's pay at scale 0.005
+    # in one seed (seed 0 there: +0.4% since the entry floor became a number of real firms), so it is held at
+    # the default scale, where seeds 0-3 all give -60 to -70 USD a year
+    wa, wn = (
+        _value(
+            simulate(make_params(f"scenario={s}", "end=2022Q4", "output.plot=false"))[0], "wage", "2022Q4", region="TW"
+        )
+        for s in ("tw_attract_talent", "narrative")
+    )
+    assert wa < wn
 
 
 def test_mic2025_money_matches_the_pilot_projects():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -213,10 +214,14 @@ def test_smoke_cli_writes_every_file(robust_smoke):
         assert (out / f).is_file(), f
     ex = pd.read_parquet(out / "experiments.parquet")
     oc = pd.read_parquet(out / "outcomes.parquet")
-    assert (ex.status == "complete").all()
+    # a run whose parameter set makes the model run away fails (ModelDivergedError, docs/ODD.md 7.11) and is
+    # left out of the tables; at the smoke preset's tiny scale some Morris points at the ranges' ends do
+    assert set(ex.status) <= {"complete", "failed"} and (ex.status == "complete").mean() > 0.6
+    for run in ex.run[ex.status == "failed"]:
+        assert json.loads((out / "runs" / run / "manifest.json").read_text())["error"].startswith("ModelDivergedError")
     # every result row names its future's uncertainty and lever values
-    assert set(oc.run) == set(ex.run)
-    assert not ex.isna().any().any()
+    assert set(oc.run) == set(ex.run[ex.status == "complete"])
+    assert not ex.drop(columns=["history_rms_z"]).isna().any().any()
     lever_cols = [c for c in ex.columns if c.startswith("lever.")]
     assert {"lever.attract_talent.on", "lever.cultivate_talent.intensity"} <= set(lever_cols)
     assert "seed" in ex and "future_id" in ex
@@ -242,7 +247,8 @@ def test_smoke_cli_writes_every_file(robust_smoke):
     assert set(cost.policy) == {"retain_talent", "combined"}  # Taiwan's responses only, not the contrast
     ex = pd.read_parquet(out / "experiments.parquet")
     d = ex[ex.design == "lhs"].groupby("future_id")["history_rms_z"].first()
-    assert d.notna().all() and (d > 0).all()  # every future scored against the observed years, none exactly
+    assert d.notna().mean() > 0.6 and (d.dropna() > 0).all()  # futures scored against the observed years
+    d = d.dropna()  # a future whose reference run diverged has no score
     hist = pd.read_csv(out / "robustness_history.csv")
     assert set(hist.policy) == set(rob.policy)
     n_kept = int(np.ceil(0.2 * len(d)))  # the closest fifth (keep_share 0.2; ties could add more)
@@ -255,10 +261,13 @@ def test_smoke_resumes(robust_smoke):
     """The same command again runs nothing (stage=run: the runs only)."""
     out, r = robust_smoke
     assert r.returncode == 0
-    n = len(pd.read_parquet(out / "experiments.parquet"))
+    ex = pd.read_parquet(out / "experiments.parquet")
+    n, done = len(ex), int((ex.status == "complete").sum())
     r2 = robust_cli(out, "robust.stage=run", "robust.n_jobs=1")
     assert r2.returncode == 0, r2.stderr[-2000:]
-    assert f"{n} runs {{'skipped': {n}}}" in r2.stdout, r2.stdout[-2000:]
+    # complete runs are skipped; a diverged run is tried again and fails again
+    want = f"{n} runs {{'skipped': {n}}}" if done == n else f"{n} runs {{'skipped': {done}, 'failed': {n - done}}}"
+    assert want in r2.stdout, r2.stdout[-2000:]
 
 
 @pytest.mark.slow

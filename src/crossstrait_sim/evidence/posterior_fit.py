@@ -144,10 +144,14 @@ class Simulator:
         return cfg
 
     def moments(self, values: dict[str, float], seed: int) -> np.ndarray:
-        """The target values of one simulation."""
+        """The target values of one simulation (all NaN if it diverged: every target then counts as 10 sd)."""
+        from crossstrait_sim.errors import ModelDivergedError
         from crossstrait_sim.simulation.run import simulate
 
-        table, _ = simulate(build_params(self.config(values, seed)))
+        try:
+            table, _ = simulate(build_params(self.config(values, seed)))
+        except ModelDivergedError:
+            return np.full(len(self.targets), np.nan)
         return target_values(table, self.targets)
 
     def __call__(self, par: Any) -> dict[str, np.ndarray]:

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
 from crossstrait_sim.config.compose import compose_config
 from crossstrait_sim.config.parameters import Params, build_params
 from crossstrait_sim.config.posterior import apply_posterior_draw
+from crossstrait_sim.errors import ModelDivergedError
 from crossstrait_sim.model.results import BY_NAME
 from crossstrait_sim.model.vectorized import VectorizedModel
 
@@ -64,7 +66,31 @@ def simulate(params: Params) -> tuple[pd.DataFrame, int]:
         model = MesaModel(params).run()
     else:
         model = VectorizedModel(params).run()
-    return model.recorder.to_frame(), model.agent_steps
+    table = model.recorder.to_frame()
+    check_finite(table)
+    return table, model.agent_steps
+
+
+def check_finite(table: pd.DataFrame) -> None:
+    """Raise :class:`ModelDivergedError` if the results table holds a non-finite value.
+
+    Every indicator is finite in an ordinary run (empty cells and zero denominators are defined as 0
+    or the cell's fallback); a NaN or infinity means the parameter set made the model run away
+    (in the seventh session's robustness study: capability, know-how and revenue per unit capacity
+    feeding each other until the market's exponential overflowed).
+    """
+    v = table["value"].to_numpy()
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return
+    rows = table.loc[bad]
+    first = rows["quarter"].astype(str).min()
+    names = sorted(rows.loc[rows["quarter"].astype(str) == first, "indicator"].astype(str).unique())
+    raise ModelDivergedError(
+        f"the simulation diverged: {int(bad.sum())} non-finite values in the results, the first in {first} "
+        f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); this parameter set makes the model run "
+        "away, so no results are written (docs/ODD.md, 'Numerical limits')"
+    )
 
 
 def summarise(table: pd.DataFrame, quarters: list[str]) -> dict[str, dict[str, float]]:

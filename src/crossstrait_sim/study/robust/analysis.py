@@ -167,14 +167,34 @@ def sensitivity(
         for out in outcomes:
             y = d[(d.policy == pol) & (d.outcome == out)].groupby("point")["effect"].mean()
             y = y.reindex(range(n_points)).to_numpy(float)
-            if len(y) == 0 or not np.isfinite(y).all():
+            keep = np.isfinite(y)
+            if method == "morris" and not keep.all():
+                # a failed run (e.g. a diverged parameter set, docs/ODD.md 7.11) breaks its trajectory:
+                # Morris is computed over the complete trajectories only
+                keep = _complete_trajectories(keep, problem)
+                if not keep.any():
+                    continue
+            elif len(y) == 0 or not keep.all():
                 continue  # a missing point (a failed run) leaves this difference out
-            rows += _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out)
+            rows += _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out, keep)
     return pd.DataFrame(rows)
 
 
-def _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out) -> list[dict]:
-    """SALib's analysis of one output (rows: one per factor group)."""
+def _trajectory_length(problem: Mapping[str, Any]) -> int:
+    """Points in one Morris trajectory: one more than the factor groups (or factors)."""
+    groups = problem.get("groups")
+    return (len(set(groups)) if groups else int(problem["num_vars"])) + 1
+
+
+def _complete_trajectories(finite: np.ndarray, problem: Mapping[str, Any]) -> np.ndarray:
+    """Mask of the points of every Morris trajectory whose points are all finite."""
+    n = _trajectory_length(problem)
+    whole = finite.reshape(-1, n).all(axis=1)
+    return np.repeat(whole, n)
+
+
+def _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out, keep=None) -> list[dict]:
+    """SALib's analysis of one output (rows: one per factor group); ``keep``: Morris points to use."""
     from crossstrait_sim.study.robust.design import U_PREFIX
 
     if method == "sobol":
@@ -190,9 +210,10 @@ def _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out) -> 
         from SALib.analyze import morris
 
         x = pts.drop_duplicates("point").sort_values("point")[[U_PREFIX + n for n in problem["names"]]]
-        df = morris.analyze(
-            dict(problem), x.to_numpy(float), y, num_resamples=resamples, conf_level=conf_level, seed=seed
-        ).to_df()
+        x = x.to_numpy(float)
+        if keep is not None:
+            x, y = x[keep], y[keep]
+        df = morris.analyze(dict(problem), x, y, num_resamples=resamples, conf_level=conf_level, seed=seed).to_df()
         cols = {"mu_star": "index", "mu_star_conf": "index_conf", "mu": "mu", "sigma": "sigma"}
         measure = "morris_mu_star"
     df = df.rename(columns=cols)
@@ -204,6 +225,7 @@ def _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out) -> 
             "measure": measure,
             "factor": str(g),
             "output_sd": sd,
+            "points": int(len(y)),  # Morris: fewer than the design's when a failed run dropped its trajectory
             "conf_level": conf_level,
             **{c: float(r[c]) for c in cols.values() if c in r},
         }
