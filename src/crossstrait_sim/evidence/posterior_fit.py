@@ -477,7 +477,9 @@ def identification(draws: pd.DataFrame, free: list[Prior]) -> list[dict[str, Any
                 "name": p.name,
                 "key": p.key,
                 "scale": p.scale,
-                "mean": p.from_search(mean),
+                # the weighted mean of the values, as the default calibration (posterior_mean.yaml) uses; on a
+                # log prior this is above the back-transformed mean of the log (sd and quantiles are unaffected)
+                "mean": float(np.dot(w, draws[p.key].to_numpy(float))),
                 "q05": p.from_search(weighted_quantile(x, w, 0.05)),
                 "q95": p.from_search(weighted_quantile(x, w, 0.95)),
                 "lower": p.lower,
