@@ -64,7 +64,8 @@ def fit_section(rep: dict) -> list[str]:
     )
     out += [
         "",
-        "| parameter | posterior mean (the default calibration) | 90% interval | prior | sd posterior / prior | mass near lower / upper bound |",
+        "| parameter | posterior mean (the default calibration) | 90% interval | prior | sd posterior / prior "
+        "| mass near lower / upper bound |",
         "|---|---|---|---|---|---|",
     ]
     for r in rep["identification"]:

@@ -93,8 +93,9 @@ def runs_table(study: Path) -> pd.DataFrame:
     rows = []
     for man in sorted((study / "runs").glob("*/manifest.json")):
         m = json.loads(man.read_text(encoding="utf-8"))
-        rows.append({"run": man.parent.name, "status": m.get("status"), "seconds": m.get("seconds")})
-    return pd.DataFrame(rows, columns=["run", "status", "seconds"])
+        error = str(m.get("error") or "").split(":")[0]
+        rows.append({"run": man.parent.name, "status": m.get("status"), "seconds": m.get("seconds"), "error": error})
+    return pd.DataFrame(rows, columns=["run", "status", "seconds", "error"])
 
 
 def scale_of(study: Path) -> str:
@@ -154,6 +155,15 @@ def design_lines(ex: pd.DataFrame, runs: pd.DataFrame, scale: str) -> list[str]:
         *[f"| {d} | {r.futures:,} | {r.runs:,} |" for d, r in by.iterrows()],
         "",
     ]
+    if "error" in runs and (runs["status"] == "failed").any():
+        failed = runs[runs["status"] == "failed"]
+        div = int((failed["error"] == "ModelDivergedError").sum())
+        lines += [
+            f"{len(failed):,} runs failed, {div:,} of them because their parameter set made the model run away "
+            "(`ModelDivergedError`: non-finite results, docs/ODD.md 7.11); failed runs are left out of every "
+            "table below, and a future whose reference run failed has no effects.",
+            "",
+        ]
     unc = [c for c in ex.columns if not c.startswith("lever.") and "." in c and c != "posterior.draw"]
     lines += [f"{len(unc)} uncertainty columns in the experiments table besides the levers' values.", ""]
     return lines

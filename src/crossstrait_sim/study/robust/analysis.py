@@ -225,7 +225,7 @@ def _indices(problem, pts, y, method, resamples, conf_level, seed, pol, out, kee
             "measure": measure,
             "factor": str(g),
             "output_sd": sd,
-            "points": int(len(y)),  # Morris: fewer than the design's when a failed run dropped its trajectory
+            "points": len(y),  # Morris: fewer than the design's when a failed run dropped its trajectory
             "conf_level": conf_level,
             **{c: float(r[c]) for c in cols.values() if c in r},
         }
