@@ -228,16 +228,20 @@ def test_taiwanese_staff_carry_knowhow_into_mainland_firms(model):
     """Issue 9, point 1: a non-Taiwanese firm's capability growth rises with the Taiwanese it employs.
 
     Same state and draws, know-how premium off and on. Could fail if the Taiwanese share of the
-    cells' staff were zero, if the lead were not positive, or if the gain reached Taiwanese firms.
+    cells' staff were zero, if the lead were not positive, or if the gain reached Taiwanese firms
+    or firms of an origin ahead of Taiwan's in the sector.
     """
     off, on = copy.deepcopy(model), copy.deepcopy(model)
     off.p.behaviour.capability.knowhow_premium = 0.0
     q, lab, g_off = _capability_growth(off)
     _, _, g_on = _capability_growth(on)
     share = lab.tw_share[q.s, q.r, q.o]
-    hires = (q.o != TW_O) & (share > 0)
-    assert hires.sum() > 10
+    lead = q.mean_log_cap[q.s, TW_O] - q.mean_log_cap[q.s, q.o]
+    hires = (q.o != TW_O) & (share > 0) & (lead > 0)
+    assert hires.sum() > 10 and (q.o[hires] == CN_O).any()
     assert (g_on[hires] > g_off[hires]).all()
+    ahead = (q.o != TW_O) & (lead <= 0)
+    assert np.array_equal(g_on[ahead], g_off[ahead])
     assert np.array_equal(g_on[q.o == TW_O], g_off[q.o == TW_O])  # their own know-how is in their capability
     # diminishing returns: the gain per unit of share falls as the share rises
     gain = on.knowhow(q, lab)
@@ -245,6 +249,32 @@ def test_taiwanese_staff_carry_knowhow_into_mainland_firms(model):
     per_share = gain[cells] / lab.tw_share[cells]
     order = np.argsort(lab.tw_share[cells])
     assert per_share[order][0] >= per_share[order][-1]
+
+
+def test_knowhow_flows_only_to_origins_behind_taiwan(model):
+    """The lead is measured against the receiving firm's origin (eighth session; ODD 7.5 and 7.11).
+
+    A foreign origin ahead of Taiwan's in a sector gains nothing from the Taiwanese it employs; one
+    behind gains premium x its own gap x share / (share + half), and mainland firms theirs. Fails with
+    the old form (lead = TW - CN for every receiving origin), which gave foreign firms the mainland's gap.
+    """
+    m = copy.deepcopy(model)
+    m.p.behaviour.capability.knowhow_premium = 3.0
+    _, q, lab = opening(m)
+    m.capability_frontier(q)  # fills q.mean_log_cap
+    mlc = q.mean_log_cap.copy()
+    mlc[:, TW_O], mlc[:, CN_O] = 0.0, -0.5
+    mlc[0, FOREIGN_O] = 0.3  # ahead of Taiwan's firms in sector 0
+    mlc[1:, FOREIGN_O] = -0.2  # behind in the others
+    q.mean_log_cap = mlc
+    lab.tw_share = np.full((m.S, m.R, m.O), 0.2)
+    gain = m.knowhow(q, lab)
+    cb = m.p.behaviour.capability
+    f = 0.2 / (0.2 + cb.knowhow_half)
+    assert np.array_equal(gain[0, :, FOREIGN_O], np.zeros(m.R))
+    np.testing.assert_allclose(gain[1:, :, FOREIGN_O], 3.0 * 0.2 * f)
+    np.testing.assert_allclose(gain[:, :, CN_O], 3.0 * 0.5 * f)
+    assert np.array_equal(gain[:, :, TW_O], np.zeros((m.S, m.R)))
 
 
 def test_31_measures_hiring_access_raises_mainland_firms_knowhow(model):

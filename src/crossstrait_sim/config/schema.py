@@ -969,12 +969,20 @@ class FirmBehaviour:
         valid=NONNEG,
         plausible=(100.0, 400.0),
     )
+    entrant_size_ratio: float = param(
+        unit="share of the mean firm's capacity",
+        source="assumed; entrants are usually smaller than incumbents (Dunne, Roberts & Samuelson 1988, RAND J. "
+        "Econ. 19(4)); fitted in the posterior from approved investment (amounts) against MOFCOM project counts",
+        meaning="an entrant's expected capacity relative to the mean 2010 firm of its (sector, origin)",
+        valid=Bounds(1e-3, 1.0, "a share above 0, at most 1"),
+        plausible=(0.1, 1.0),
+    )
     capital_per_capacity: float = param(
         unit="USD m per USD m quarterly capacity",
         source="assumed; issue 5 fits it to approved-investment levels",
         meaning="investment needed per unit of new capacity",
         valid=NONNEG,
-        plausible=(1.0, 10.0),
+        plausible=(1.0, 20.0),
     )
 
 
@@ -1013,7 +1021,7 @@ class CapabilityConfig:
         source="assumed (the paper's worry: Taiwanese talent carries know-how into mainland firms, §貳.三, §伍)",
         meaning=(
             "extra weight of a Taiwanese professional in the capability growth of a non-Taiwanese firm, "
-            "per log point by which Taiwanese firms lead the sector"
+            "per log point by which Taiwanese firms lead the firm's origin in the sector"
         ),
         valid=NONNEG,
         plausible=(0.0, 20.0),

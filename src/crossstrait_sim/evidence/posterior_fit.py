@@ -378,8 +378,14 @@ def _abc(sim: Simulator, free: list[Prior], settings: DictConfig, resuming: bool
         raise PosteriorFitError(f"transition.kind={tr.kind!r}: allowed values are 'mvn' and 'local'")
     # mvn: one Gaussian kernel over the last generation (scaled); local: a kernel per particle from its
     # k_fraction nearest neighbours, which keeps the weights less uneven in many dimensions
+    # mvn proposals are drawn in blocks and restricted to the priors' box (abc_transition: the same kernel,
+    # without pyabc's one-at-a-time draws and prior checks, which cost more than the simulations)
+    from crossstrait_sim.evidence.abc_transition import BoxedMVNTransition
+
     transition = (
-        pyabc.MultivariateNormalTransition(scaling=float(tr.scaling))
+        BoxedMVNTransition(
+            {p.name: p.bounds[0] for p in free}, {p.name: p.bounds[1] for p in free}, scaling=float(tr.scaling)
+        )
         if str(tr.kind) == "mvn"
         else pyabc.LocalTransition(k_fraction=float(tr.k_fraction))
     )

@@ -64,7 +64,7 @@ def calibrate_start(m: CellTables) -> None:
     key = f.sector[a].astype(np.intp) * O + f.origin[a]
     cnt = K.group_sum(key, f.weight[a], S * O)
     tot = K.group_sum(key, f.weight[a] * f.size[a], S * O)
-    # mean capacity of one real firm by (sector, origin), for entrants
+    # mean capacity of one real firm by (sector, origin); an entrant's expected capacity is entrant_size_ratio of it
     per_firm = (tot / np.maximum(cnt, 1e-300)).reshape(S, O)
     cnt = cnt.reshape(S, O)
     # a (sector, origin) without firms at the start (possible at tiny scales) uses the sector's
@@ -72,7 +72,7 @@ def calibrate_start(m: CellTables) -> None:
     sector_mean = tot.reshape(S, O).sum(axis=1) / np.maximum(cnt.sum(axis=1), 1e-300)
     overall = tot.sum() / cnt.sum()
     fallback = np.where(cnt.sum(axis=1) > 0, sector_mean, overall)[:, None]
-    m.entrant_size = np.where(cnt > 0, per_firm, fallback)
+    m.entrant_size = np.where(cnt > 0, per_firm, fallback) * p.behaviour.firms.entrant_size_ratio
 
 
 def _sites_and_capacity(m: CellTables, lv: dict, lab: Labour) -> Quarter:
@@ -140,7 +140,6 @@ def _firm_location_constants(m: CellTables, lv: dict, q: Quarter, iters: int = 4
     p = m.p
     fb = p.behaviour.firms
     R, O = m.R, m.O
-    h = fb.review_rate
     allowed = (p.firm_counts > 0) & p.firms_allowed[None, :]
     margins = m.margins(lv, q, np.arange(len(q.ix)))  # (n, R)
     wsz = q.w * q.size
@@ -157,22 +156,28 @@ def _firm_location_constants(m: CellTables, lv: dict, q: Quarter, iters: int = 4
         mm = mm / np.where(w_r > 0, w_r, 1.0)[:, None]
         target = p.firm_counts[o] / p.firm_counts[o].sum()
         asc = np.where(ok, 0.0, -np.inf)
-        # the loop's constants, computed once: the same numbers as inside the loop (set-up 0.064 -> 0.053 s
-        # a default run with the other trims of issue 12, bench_throughput.py profile)
-        bmm, mc, keep = fb.beta_profit * mm, fb.move_cost * ~stay, (1 - h) * np.eye(R)
+        # the loop's constants, computed once
+        bmm, mc = fb.beta_profit * mm, fb.move_cost * ~stay
         tgt, lo = np.where(ok, target, 1.0), np.where(ok, 0.0, -np.inf)
-        for _ in range(iters):
+        # One quarter moves the distribution to (1 - h) target + h target @ choice, so it is stationary
+        # exactly when the reviewers' choices reproduce it: target @ choice = target, whatever h. The
+        # update solves that directly (until the eighth session it scaled the step by h through the
+        # one-quarter transition, and stopped after 400 iterations 1e-4 short of stationary).
+        it = 0
+        while it < iters:
+            it += 1
             util = bmm + asc[None, :] - mc
             util_max = np.max(util, axis=-1, keepdims=True)  # K.logit_probabilities, inlined
             e = np.exp(util - util_max)
-            trans = keep + h * (e / e.sum(axis=-1, keepdims=True))
-            pi = target @ trans  # one step from the target distribution
-            upd = np.log(tgt / np.where(ok, np.maximum(pi, 1e-300), 1.0))
+            dest = target @ (e / e.sum(axis=-1, keepdims=True))  # where reviewers from the target go
+            upd = np.log(tgt / np.where(ok, np.maximum(dest, 1e-300), 1.0))
             upd[~ok] = 0.0
             asc = asc + upd + lo
             asc = asc - asc[ok].max() + lo
             if np.abs(upd).max() < 1e-12:
                 break
+        m.calibration[f"location_iterations_{p.origins[o]}"] = it
+        m.calibration[f"location_max_gap_{p.origins[o]}"] = float(np.abs(upd).max())
         m.firm_asc[o] = asc
 
 

@@ -419,15 +419,17 @@ class CellTables:
         """Know-how gain of each cell's skilled staff (S, R, O), from the Taiwanese it employs.
 
         A Taiwanese professional carries extra know-how into a non-Taiwanese firm in proportion to
-        Taiwanese firms' capability lead in the sector (capacity-weighted mean log capability,
-        TW-origin minus CN-origin, at least 0), with diminishing returns in the Taiwanese share of
-        the firm's staff: premium x lead x share / (share + half).
+        Taiwanese firms' capability lead over the firm's own origin in the sector (capacity-weighted
+        mean log capability, TW-origin minus the receiving origin, at least 0), with diminishing
+        returns in the Taiwanese share of the firm's staff: premium x lead x share / (share + half).
+        Until the eighth session the lead was TW minus CN for every receiving origin, so foreign
+        firms ahead of Taiwan's still gained, and in extreme parameter sets ran away (ODD 7.11).
         """
         cb = self.p.behaviour.capability
-        mlc = q.mean_log_cap
-        lead = np.maximum(0.0, mlc[:, TW_O] - mlc[:, CN_O])
+        mlc = q.mean_log_cap  # (S, O)
+        lead = np.maximum(0.0, mlc[:, TW_O, None] - mlc)  # (S, O): Taiwan's lead over each origin
         share = lab.tw_share
-        gain = cb.knowhow_premium * lead[:, None, None] * share / (share + cb.knowhow_half)
+        gain = cb.knowhow_premium * lead[:, None, :] * share / (share + cb.knowhow_half)
         gain[:, :, TW_O] = 0.0  # Taiwanese firms' own know-how is already in their capability
         return gain
 
