@@ -1,6 +1,6 @@
 """Which mainland mechanisms change the model's answer: each removed from the narrative, seed by seed.
 
-Run: python experiments/mechanism_ablation/run.py [--seeds 5] [--scale 0.01] [--out experiments/mechanism_ablation]
+Run: python experiments/mechanism_ablation/run.py [--seeds 5] [--scale X] [--out experiments/mechanism_ablation]
 
 Runs ``scenario=narrative`` (all mainland policies) and, with the same seeds (common random
 numbers), the narrative with one mechanism removed by a config override (``ABLATIONS``). For each
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crossstrait_sim import run
-from crossstrait_sim.config.compose import compose_config
+from crossstrait_sim.config.compose import compose_config, default_scale
 from crossstrait_sim.config.parameters import TW_O, build_params
 from crossstrait_sim.evidence.enforcement import compare_2018
 from crossstrait_sim.model.vectorized import VectorizedModel
@@ -127,9 +127,11 @@ def main() -> None:
     """Run the ablation, the 2018 comparison and the Kunshan order's composition; write and print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--scale", type=float, default=0.01)
+    ap.add_argument("--scale", type=float, default=None, help="agents per real unit (default: the config's scale)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent)
     a = ap.parse_args()
+    if a.scale is None:
+        a.scale = default_scale()
     seeds = list(range(a.seeds))
     table, narrative = ablation(seeds, a.scale)
     a.out.mkdir(parents=True, exist_ok=True)

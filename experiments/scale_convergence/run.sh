@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the scale-convergence study (issue 9, point 9): results/ and the numbers in README.md.
 #   bash experiments/scale_convergence/run.sh          # resumes an interrupted sweep
-#   bash experiments/scale_convergence/run.sh --fresh  # deletes the sweep and runs all 360 runs again
-# Runs: scenarios narrative and baseline x scales 0.005-0.2 x seeds 0-29 (sweep.py), on every local core,
+#   bash experiments/scale_convergence/run.sh --fresh  # deletes the sweep and runs all 720 runs again
+# Runs: scenarios narrative and baseline x scales 0.005-0.2 x seeds 0-59 (sweep.py), on every local core,
 # then analysis.py: per scale, the mean and 90% seed interval of the key indicators at 2020Q4 and 2030Q4,
 # against the largest scale's mean, and the scale the rule selects.
 # Runs whose results are complete for the same config and git commit are skipped, so after a model

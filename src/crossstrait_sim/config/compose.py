@@ -161,6 +161,11 @@ class Composer:
         return self._groups[name]
 
 
+def default_scale() -> float:
+    """The ``scale`` of the composed default config (the one ``experiments/scale_convergence`` selects)."""
+    return float(compose_config([]).scale)
+
+
 def spell(value: Any) -> str:
     """A Python value as the text of a Hydra override that parses back to the same value."""
     if isinstance(value, bool):

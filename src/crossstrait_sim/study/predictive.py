@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crossstrait_sim.atomic import write_json
+from crossstrait_sim.config.compose import default_scale
 from crossstrait_sim.evidence.moments import (
     POSTERIOR_LAST_YEAR,
     TARGET_UNITS,
@@ -164,12 +165,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=200, help="runs of calibration=posterior, each a fresh seed")
     ap.add_argument("--check-seeds", type=int, default=5, help="seeds of the done-when figures (posterior_mean)")
-    ap.add_argument("--scale", type=float, default=0.01)
+    ap.add_argument("--scale", type=float, default=None, help="agents per real unit (default: the config's scale)")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="docs")
     ap.add_argument("--sweep-dir", default="outputs/predictive", help="run folders (a rerun resumes)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
+    if a.scale is None:
+        a.scale = default_scale()
     out, sweeps = Path(a.out), Path(a.sweep_dir)
     targets = posterior_targets()
     t0 = time.perf_counter()

@@ -32,6 +32,7 @@ from crossstrait_sim.viz.app_settings import (
     OPTIONS,
     PolicyOption,
     Setting,
+    app_scale,
     describe,
     overrides,
     scenario_defaults,
@@ -278,7 +279,8 @@ def Page() -> None:
     solara.HTML(tag="h2", unsafe_innerHTML=TITLE, classes=["cs-title"])
     solara.Text(
         "Taiwanese professionals and firms responding to the mainland's policies and Taiwan's answers, "
-        "2010-2030. Settings are simulated at scale 0.01 (one agent per 100 real firms or professionals).",
+        f"2010-2030. Settings are simulated at the model's default scale, {app_scale():g} (one agent per "
+        f"{1 / app_scale():.0f} real firms or professionals).",
         style={"font-size": "0.9em"},
     )
     with solara.Columns([1, 3]):
