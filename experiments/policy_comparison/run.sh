@@ -5,8 +5,8 @@
 # Runs: all eleven scenarios x seeds 0-19 at the default scale (conf/experiment/policy_comparison.yaml),
 # on every local core (Hydra's joblib launcher). On a Slurm cluster add, e.g.,
 #   SWEEP_ARGS="hydra/launcher=slurm hydra.launcher.partition=NAME"
-# Runs whose results are complete for the same config and git commit are skipped,
-# so after a model change (new commit) everything is run again.
+# Runs whose results are complete for the same config and package files (code fingerprint) are skipped,
+# so after a change to the package, committed or not, everything is run again.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -7,8 +7,8 @@
 # Runs go to outputs/robust/study (STUDY_DIR moves it; the pilot: outputs/robust/pilot). Worker processes:
 # N_JOBS (default -1: every core). STUDY_ARGS passes robust.* overrides, e.g. STUDY_ARGS="robust.shard=0/4"
 # (one Slurm array task of four; then STUDY_ARGS="robust.stage=analyse" once all shards are done).
-# Runs complete for the same config and git commit are skipped, so after a new commit every run is made
-# again; uncommitted code changes are not detected: use --fresh.
+# Runs complete for the same config and package files (code fingerprint) are skipped, so after a change to
+# the package, committed or not, every run is made again; commits of docs or experiments keep them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

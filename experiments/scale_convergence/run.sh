@@ -5,8 +5,8 @@
 # Runs: scenarios narrative and baseline x scales 0.005-0.2 x seeds 0-59 (sweep.py), on every local core,
 # then analysis.py: per scale, the mean and 90% seed interval of the key indicators at 2020Q4 and 2030Q4,
 # against the largest scale's mean, and the scale the rule selects.
-# Runs whose results are complete for the same config and git commit are skipped, so after a model
-# change (new commit) everything is run again; uncommitted changes are not detected: use --fresh.
+# Runs whose results are complete for the same config and package files (code fingerprint) are skipped,
+# so after a change to the package, committed or not, everything is run again.
 # SWEEP_ARGS passes options to sweep.py, e.g. SWEEP_ARGS="--scenarios narrative --n-jobs 2".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

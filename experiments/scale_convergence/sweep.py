@@ -3,7 +3,7 @@
     python experiments/scale_convergence/sweep.py SWEEP_DIR [--timing CSV] [--scales ...] [--scenarios ...]
 
 Every run goes through ``crossstrait_sim.study.sweep.run_sweep`` into one sweep folder (the package's
-layout, so a rerun skips the runs already complete for the same config and git commit). The scales are
+layout, so a rerun skips the runs already complete for the same config and package files). The scales are
 run one after another, each as one parallel sweep over scenarios x seeds, so that the wall time of each
 scale is measured; ``--timing`` writes those times (a scale whose runs were all skipped keeps the row
 written when they ran, with its ``measured_at``).

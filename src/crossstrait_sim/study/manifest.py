@@ -5,8 +5,14 @@ Every run writes ``manifest.json`` beside ``results.parquet``: first with
 renamed into place as a set, with the SHA-256 of each under ``files``) or
 ``failed`` (with the error). A run directory counts as complete only if its
 manifest says so, every listed file is there with its recorded checksum, and the
-config hash, package version and git commit match the run that is asked for, so
+config hash, package version and code fingerprint match the run that is asked for, so
 a resumed sweep redoes anything that was interrupted, corrupted or made by other code.
+
+The code fingerprint (``code_hash``) is the SHA-256 of the package's own files (its Python source and
+package data, such as the shipped posterior draws): a commit that changes only documentation,
+experiments or tests leaves it, and so the completed runs, alone, while an uncommitted change to the
+model is detected. The git commit and whether the tree had changes are recorded beside it; manifests
+written before the fingerprint existed are matched on the git commit, as they were.
 """
 
 from __future__ import annotations
@@ -42,6 +48,28 @@ def config_hash(cfg: DictConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+CODE_SKIP = ("__pycache__",)  # folders of the package left out of the fingerprint (compiled caches)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of every file of the installed package, by relative path and content.
+
+    Compiled caches (``__pycache__``, numba's cache files in it) are left out: they follow the source.
+    """
+    root = Path(__file__).resolve().parents[1]  # the crossstrait_sim package folder
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        rel = f.relative_to(root)
+        if not f.is_file() or any(part in CODE_SKIP for part in rel.parts):
+            continue
+        h.update(rel.as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
 @functools.cache
 def code_identity() -> dict[str, Any]:
     """Package version and, if the package is run from a git checkout, its commit and whether it has changes."""
@@ -53,7 +81,12 @@ def code_identity() -> dict[str, Any]:
         __version__ = "unknown"
 
     src = Path(__file__).resolve().parent
-    ident: dict[str, Any] = {"package_version": __version__, "git_commit": None, "git_dirty": None}
+    ident: dict[str, Any] = {
+        "package_version": __version__,
+        "code_hash": code_fingerprint(),
+        "git_commit": None,
+        "git_dirty": None,
+    }
     try:
         commit = subprocess.run(
             ["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
@@ -120,7 +153,9 @@ def is_complete(run_dir: Path, wanted: dict[str, Any] | None = None) -> bool:
     if man is None or man.get("status") != "complete":
         return False
     if wanted is not None:
-        for key in ("config_hash", "package_version", "git_commit"):
+        # the code: its fingerprint where both have one; manifests from before it, by git commit
+        code = "code_hash" if man.get("code_hash") and wanted.get("code_hash") else "git_commit"
+        for key in ("config_hash", "package_version", code):
             if man.get(key) != wanted.get(key):
                 return False
     return verify_files(Path(run_dir), man)  # content, not presence: a truncated table is redone
