@@ -962,7 +962,7 @@ class FirmBehaviour:
     )
     entry_floor_firms: float = param(
         unit="firms",
-        source="assumed (2 agents at the default scale 0.01, the value the posterior was fitted with; in agents "
+        source="assumed (2 agents at scale 0.01, where the posterior was fitted, 4 at the default 0.02; in agents "
         "before the seventh session, which made a sparse cell's entry grow as the scale fell)",
         meaning="minimum incumbents (real firms) assumed in a cell when computing its entry rate; in agents it is "
         "this / the entrants' weight, so the same number of real firms at every scale",
