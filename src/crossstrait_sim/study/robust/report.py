@@ -21,6 +21,12 @@ EXPECTATIONS: tuple[tuple[str, str, str, str], ...] = (
         "higher",
         "equal treatment draws Taiwanese firms to the mainland (§貳.三)",
     ),
+    (
+        "no_measures31",
+        "capability_gap_location_semiconductors_2030",
+        "lower",
+        "Taiwanese talent carries know-how into mainland firms and narrows Taiwan's lead (§貳, the paper's worry)",
+    ),
     ("retain_talent", "talent_in_cn_2030", "lower", "retention (留才) keeps professionals in Taiwan (§伍)"),
     ("attract_talent", "talent_in_cn_2030", "lower", "attracting talent (攬才) brings professionals to Taiwan (§伍)"),
     ("cultivate_talent", "talent_in_cn_2030", "lower", "cultivating talent (育才) adds professionals in Taiwan (§伍)"),
