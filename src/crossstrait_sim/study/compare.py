@@ -114,6 +114,16 @@ KEY_INDICATORS: tuple[KeyIndicator, ...] = (
         negligible_why=_GAP_WHY,
     ),
     KeyIndicator(
+        "capability_gap_location_semiconductors",
+        "Capability gap by location (firms in TW - firms in CN), semiconductors",
+        "capability_gap_location",
+        sector="semiconductors",
+        unit="log points",
+        fmt=".3f",
+        negligible=LOG_GAP_NEGLIGIBLE,
+        negligible_why=_GAP_WHY,
+    ),
+    KeyIndicator(
         "capability_gap_smart_mfg",
         "Capability gap TW - CN, smart manufacturing",
         "capability_gap",

@@ -45,6 +45,13 @@ EXPECTATIONS: tuple[tuple[str, str, str, str, str], ...] = (
         "higher",
         "equal treatment draws Taiwanese firms to the mainland (§貳.三)",
     ),
+    (
+        "measures31",
+        "baseline",
+        "capability_gap_location_semiconductors",
+        "lower",
+        "Taiwanese talent carries know-how into mainland firms and narrows Taiwan's lead (§貳, the paper's worry)",
+    ),
     ("enforcement", "baseline", "tw_firms_in_cn", "lower", "strict enforcement pushes Taiwanese plants out (§參)"),
     ("narrative", "baseline", "talent_in_cn", "higher", "all mainland policies together pull talent (§貳-§肆)"),
     (
