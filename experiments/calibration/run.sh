@@ -14,6 +14,7 @@
 # 5. the generated section of docs/VALIDATION.md (experiments/calibration/report.py), with the time of each step.
 # N_JOBS (default 2) processes throughout.
 set -euo pipefail
+{  # the whole script is read before it runs: editing or pulling it during a long study cannot change what runs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
@@ -37,3 +38,5 @@ echo "  \"n_jobs\": $n_jobs" >> "$timing.tmp"
 echo "}" >> "$timing.tmp"
 mv "$timing.tmp" "$timing"
 python "$here/report.py" --timing "$timing"
+exit
+}

@@ -8,6 +8,7 @@
 # Runs whose results are complete for the same config and package files (code fingerprint) are skipped,
 # so after a change to the package, committed or not, everything is run again.
 set -euo pipefail
+{  # the whole script is read before it runs: editing or pulling it during a long study cannot change what runs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 sweep="${SWEEP_DIR:-$root/multirun/policy_comparison}"
@@ -20,3 +21,5 @@ crossstrait-sim-compare "$sweep" --out "$here/results/vs_baseline" --reference b
 crossstrait-sim-compare "$sweep" --out "$here/results/vs_narrative" --reference narrative
 python -m crossstrait_sim.study.findings "$here/results/vs_narrative/comparison.csv" "$here/results/vs_baseline/comparison.csv" \
   --out "$here/findings.md"
+exit
+}

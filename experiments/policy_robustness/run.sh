@@ -10,6 +10,7 @@
 # Runs complete for the same config and package files (code fingerprint) are skipped, so after a change to
 # the package, committed or not, every run is made again; commits of docs or experiments keep them.
 set -euo pipefail
+{  # the whole script is read before it runs: editing or pulling it during a long study cannot change what runs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
@@ -27,3 +28,5 @@ if [[ "${1:-}" == "--fresh" ]]; then rm -rf "$dir"; fi
 python "$here/writeup.py" time "$here/results/timing_$mode.json" -- \
   crossstrait-sim-robust "${args[@]}" "hydra.run.dir=$dir" ${STUDY_ARGS:-}
 python "$here/writeup.py" write --study "$root/outputs/robust/study" --out "$here"
+exit
+}

@@ -9,6 +9,7 @@
 # so after a change to the package, committed or not, everything is run again.
 # SWEEP_ARGS passes options to sweep.py, e.g. SWEEP_ARGS="--scenarios narrative --n-jobs 2".
 set -euo pipefail
+{  # the whole script is read before it runs: editing or pulling it during a long study cannot change what runs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 sweep="${SWEEP_DIR:-$root/multirun/scale_convergence}"
@@ -20,3 +21,4 @@ python "$here/sweep.py" "$sweep" --timing "$here/results/timing.csv" ${SWEEP_ARG
 # a failed run is left out of the analysis (and listed); the study still exits with the sweep's status
 python "$here/analysis.py" "$sweep" --out "$here/results" --quarters 2020Q4 2030Q4
 exit "$rc"
+}
