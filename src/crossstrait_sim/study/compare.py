@@ -101,38 +101,33 @@ _GAP_WHY = (
     "a smaller difference is within what the choice of scale alone moves"
 )
 
-KEY_INDICATORS: tuple[KeyIndicator, ...] = (
-    KeyIndicator("talent_in_cn", "Taiwanese professionals in the mainland", "talent_in_cn", unit="persons"),
-    KeyIndicator(
-        "capability_gap_semiconductors",
-        "Capability gap TW - CN, semiconductors",
-        "capability_gap",
-        sector="semiconductors",
+
+def _log_gap(name: str, title: str, indicator: str, sector: str) -> KeyIndicator:
+    """A capability gap (log points) as a key indicator, with the log gaps' practical threshold."""
+    return KeyIndicator(
+        name,
+        title,
+        indicator,
+        sector=sector,
         unit="log points",
         fmt=".3f",
         negligible=LOG_GAP_NEGLIGIBLE,
         negligible_why=_GAP_WHY,
+    )
+
+
+KEY_INDICATORS: tuple[KeyIndicator, ...] = (
+    KeyIndicator("talent_in_cn", "Taiwanese professionals in the mainland", "talent_in_cn", unit="persons"),
+    _log_gap(
+        "capability_gap_semiconductors", "Capability gap TW - CN, semiconductors", "capability_gap", "semiconductors"
     ),
-    KeyIndicator(
+    _log_gap(
         "capability_gap_location_semiconductors",
         "Capability gap by location (firms in TW - firms in CN), semiconductors",
         "capability_gap_location",
-        sector="semiconductors",
-        unit="log points",
-        fmt=".3f",
-        negligible=LOG_GAP_NEGLIGIBLE,
-        negligible_why=_GAP_WHY,
+        "semiconductors",
     ),
-    KeyIndicator(
-        "capability_gap_smart_mfg",
-        "Capability gap TW - CN, smart manufacturing",
-        "capability_gap",
-        sector="smart_mfg",
-        unit="log points",
-        fmt=".3f",
-        negligible=LOG_GAP_NEGLIGIBLE,
-        negligible_why=_GAP_WHY,
-    ),
+    _log_gap("capability_gap_smart_mfg", "Capability gap TW - CN, smart manufacturing", "capability_gap", "smart_mfg"),
     KeyIndicator(
         "tw_firms_in_cn", "Taiwanese firms in the mainland", "firms", sector="*", region="CN", origin="TW", unit="firms"
     ),

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from crossstrait_sim.config.compose import compose_config, conf_dir
+from crossstrait_sim.config.compose import compose_config, conf_dir, default_scale
 from crossstrait_sim.errors import ConfigError
 
 DEFAULT_SCENARIO = "narrative"  # what the page shows first (the model's default scenario)
-# the scale is the model's default (conf/config.yaml, chosen by experiments/scale_convergence): about
-# 0.8 s per seed here at 0.02
-# one thread per run: at this scale a second thread for the professionals' phase costs more than
-# it saves (1.40-1.52 s against 1.55-1.70 s for three seeds here), and the tables are identical
+# the scale is the model's default (conf/config.yaml, chosen by experiments/scale_convergence)
+# one thread per run: at scale 0.01 a second thread for the professionals' phase cost more than it
+# saved (1.40-1.52 s against 1.55-1.70 s for three seeds here; not re-measured at 0.02), and the
+# tables are identical
 APP_THREADS = 1
 DEFAULT_SEEDS = 3  # seeds 0..n-1: bands across them; the same seeds for every setting (paired)
 MAX_SEEDS = 5
@@ -173,7 +173,7 @@ def overrides(setting: Setting) -> list[str]:
 def app_scale() -> float:
     """The scale the app simulates at: the config's default (agents per real firm or professional)."""
     with HYDRA_LOCK:
-        return float(compose_config([]).scale)
+        return default_scale()
 
 
 def lever_overrides(setting: Setting) -> list[str]:
