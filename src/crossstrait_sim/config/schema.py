@@ -1263,6 +1263,20 @@ class ProfessionalBehaviour:
         valid=Bounds(0.0, 0.95, "a share in [0, 0.95]"),
         plausible=(0.0, 0.8),
     )
+    start_gap_abroad: float = param(
+        unit="share of the 2010 stocks abroad",
+        source=(
+            "assumed form, size fitted (DGBAS: the Taiwanese working abroad rose from 662k in 2009 to 726k in 2014 "
+            "and then held at 724-739k, a rise toward a higher level rather than a steady trend)"
+        ),
+        meaning=(
+            "how far the rest point of the professionals' 2010 choice rule (at 2010 pay and jobs) lies above the "
+            "2010 stocks of Taiwanese abroad: 0 makes the 2010 distribution stationary; above 0 the stocks abroad "
+            "start below their rest point and rise toward it at the pace of reviews and moving costs"
+        ),
+        valid=Bounds(0.0, 1.0, "a share in [0, 1]"),
+        plausible=(0.0, 0.3),
+    )
     pull_growth_end: str = param(
         unit="quarter",
         source=(

@@ -227,6 +227,10 @@ def _amenities(m: CellTables, lab: Labour, iters: int = 1000) -> None:
     x0 = m.talent
     target = x0.sum(axis=0) / x0.sum()
     ok = target > 0
+    # the rest point lies start_gap_abroad above the 2010 stocks abroad (0: the 2010 distribution is stationary)
+    if b.start_gap_abroad > 0:
+        target = np.where(np.arange(R) == m.iTW, target, target * (1.0 + b.start_gap_abroad))
+        target = target / target.sum()
     entry = b.entry_rate * x0.sum() * p.prof_share  # persons per quarter, by sector
     m.amenity = np.where(ok, 0.0, -np.inf)
     y = np.zeros((S, R, 3))
