@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from crossstrait_sim.model import kernels as K
 from tests.conftest import make_model, opening
@@ -69,3 +70,42 @@ def test_entrants_capacity_is_the_ratio_of_the_mean_firm():
     present = cnt.reshape(a.S, a.O) > 0
     np.testing.assert_allclose(a.entrant_size[present], mean[present], rtol=1e-12)
     np.testing.assert_allclose(b.entrant_size, 0.25 * a.entrant_size, rtol=1e-12)
+
+
+def _rest_point_abroad_ratio(m) -> tuple[float, float]:
+    """The 2010 ratio abroad / Taiwan of the professionals, and that ratio at the choice rule's rest point."""
+    from crossstrait_sim.model.steady_state import stationary_region_stage
+
+    b = m.p.behaviour.professionals
+    _, _, lab = opening(m)
+    prob = K.logit_probabilities(m.prof_utility(lab, 0.0, 0.0, 0.0))
+    x0 = m.talent
+    entry = b.entry_rate * x0.sum() * m.p.prof_share
+    y = stationary_region_stage(prob, b.review_rate, b.promote_rate, b.retire_rate, entry, m.iTW).sum(axis=(0, 2))
+    now = x0.sum(axis=0)
+    tw = m.iTW
+    return (now.sum() - now[tw]) / now[tw], (y.sum() - y[tw]) / y[tw]
+
+
+def test_the_2010_professionals_are_at_rest_unless_a_start_gap_is_set():
+    """Amenities make the 2010 distribution the rest point (gap 0), or put the rest point abroad
+    ``start_gap_abroad`` above the 2010 stocks (ODD, Initialization 5; issue 10)."""
+    now, rest = _rest_point_abroad_ratio(make_model())
+    assert rest == pytest.approx(now, rel=1e-9)
+    now, rest = _rest_point_abroad_ratio(make_model("behaviour.professionals.start_gap_abroad=0.2"))
+    assert rest == pytest.approx(1.2 * now, rel=1e-9)
+
+
+def test_a_start_gap_raises_the_stocks_abroad_in_the_first_years():
+    """Same seed, no policies: with a start gap the Taiwanese abroad rise toward the higher rest point."""
+    from crossstrait_sim.model.vectorized import VectorizedModel
+    from tests.conftest import make_params
+
+    def abroad_2013(*extra: str) -> float:
+        m = VectorizedModel(make_params("scale=0.005", "scenario=baseline", "end=2013Q4", *extra)).run()
+        t = m.recorder.to_frame()
+        x = t[(t["indicator"] == "talent_abroad_total") & (t["quarter"].astype(str) == "2013Q4")]
+        return float(x["value"].sum())
+
+    base, gap = abroad_2013(), abroad_2013("behaviour.professionals.start_gap_abroad=0.2")
+    assert gap > 1.04 * base
