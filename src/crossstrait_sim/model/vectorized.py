@@ -33,6 +33,12 @@ from crossstrait_sim.model.steady_state import calibrate_start
 from crossstrait_sim.model.streams import firm_keys, make_streams
 from crossstrait_sim.model.tables import CellTables, Econ, Labour, Market, Quarter
 
+PER_FIRM_OUT = (
+    "area_new", "k1", "exp_fine", "cost_compliance", "nsp_sub", "mic_spend", "tw_credit_spend", "emissions",
+    "inspected", "fined_n", "limits", "fines",
+)  # fmt: skip
+"""Entries of ``VectorizedModel.out`` with a value per alive firm: written and read within a quarter."""
+
 
 class VectorizedModel(CellTables):
     """The model as whole-population array operations.
@@ -187,6 +193,8 @@ class VectorizedModel(CellTables):
         else:
             pending.result()
         self.record(lv, q)
+        for key in PER_FIRM_OUT:  # recorded: free them now, not when the next quarter replaces them
+            self.out.pop(key, None)
         self.agent_steps += len(q.ix) + n_prof
         self.t += 1
 
@@ -283,8 +291,16 @@ class VectorizedModel(CellTables):
         uc, x = fast.cell_costs(
             q.cell, q.automation, q.abatement, q.log_cap, q.pilot, tab, bh.automation.labour_saving, lv["mic_rate"]
         )
-        z = K.competitiveness(x[0], uc, 0.0, bh.market.eta)
-        att = q.size * q.cap * np.exp(z * (1.0 / bh.market.sigma))
+        # K.competitiveness and the attraction of `evaluate`, operation for operation, in uc's buffer:
+        # at scale 1 every temporary row is 11 MB, and this phase sets the run's peak memory
+        z = np.log(uc, out=uc)
+        z *= bh.market.eta
+        np.subtract(x[0], z, out=z)
+        z += 0.0
+        z *= 1.0 / bh.market.sigma
+        att = q.size * q.cap
+        att *= np.exp(z, out=z)
+        del uc, z
         self.split_demand(lv, mk, q.s, q.w, att, x[7])
         k = np.array([lv["mic_rate"], p.policy.tw_base.rd_tax_credit], dtype=np.float64)
         y = fast.market_outcomes(
@@ -292,9 +308,9 @@ class VectorizedModel(CellTables):
             p.pollution, k, self.iTW,
         )  # fmt: skip
         q.market, q.revenue, q.profit, q.margin, q.rd = mk, y[0], y[1], y[2], y[3]
-        q.sub_rate, q.mic_elig = x[5], x[6]
+        q.sub_rate, q.mic_elig = x[5].copy(), x[6].copy()  # copies: the rest of x can be freed
         self.out.update(
-            k1=x[1], exp_fine=y[4], cost_compliance=y[5], nsp_sub=y[6], mic_spend=y[7], tw_credit_spend=y[8],
+            k1=x[1].copy(), exp_fine=y[4], cost_compliance=y[5], nsp_sub=y[6], mic_spend=y[7], tw_credit_spend=y[8],
             emissions=y[9],
         )  # fmt: skip
         return q
