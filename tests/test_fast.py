@@ -64,6 +64,12 @@ def test_group_sum_and_keyed_uniforms_match_numpy() -> None:
     assert np.array_equal(ref[0], new[0]) and np.array_equal(ref[1], new[1])
     with pytest.raises(ValueError, match="negative"):
         fast.group_sum(np.array([0, -1]), np.ones(2), 3)
+    # several sums over one index in one pass: each the bincount of its column, to the last bit
+    cols = (val, val[::-1].copy(), rng.random(1000))
+    ref_many = np.stack([np.bincount(idx, weights=v, minlength=7)[:7] for v in cols])
+    assert np.array_equal(fast.group_sums(idx, cols, 7), ref_many)
+    with pytest.raises(ValueError, match="negative"):
+        fast.group_sums(np.array([0, -1]), (np.ones(2),), 3)
 
 
 def test_numba_is_imported_only_when_a_kernel_runs() -> None:

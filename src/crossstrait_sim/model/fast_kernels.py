@@ -50,15 +50,99 @@ def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
+def _keyed(key: np.uint64, kt: np.uint64, uid: np.uint64) -> float:  # pragma: no cover - compiled
+    """One keyed uniform: ``kt`` is ``_mix((t + 1) * _M2 + key)``."""
+    z = _mix(uid * _GOLD + key) ^ kt
+    z = _mix(z + _GOLD)
+    return np.float64(z >> _S11) * _INV53
+
+
+@njit(**_JIT)
 def keyed_uniforms(key: np.uint64, ids: np.ndarray, t1: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`crossstrait_sim.model.streams.keyed_uniforms` with ``t1 = t + 1``: the same hash, per id."""
     out = np.empty(ids.size)
     kt = _mix(t1 * _M2 + key)
     for i in range(ids.size):
-        z = _mix(np.uint64(ids[i]) * _GOLD + key) ^ kt
-        z = _mix(z + _GOLD)
-        out[i] = np.float64(z >> _S11) * _INV53
+        out[i] = _keyed(key, kt, np.uint64(ids[i]))
     return out
+
+
+@njit(**_JIT)
+def group_sums(index: np.ndarray, values: tuple, n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`group_sum` of each array in ``values`` (one pass over ``index``): shape (len(values), n)."""
+    k = len(values)
+    out = np.zeros((k, n))
+    for i in range(index.size):
+        g = index[i]
+        if g < 0:
+            raise ValueError("group_sums: negative group index")
+        if g < n:
+            for c in range(k):
+                out[c, g] += values[c][i]
+    return out
+
+
+@njit(**_JIT)
+def inspections_and_profit(
+    uid: np.ndarray,
+    keys: np.ndarray,
+    t1: np.uint64,
+    s: np.ndarray,
+    r: np.ndarray,
+    w: np.ndarray,
+    size: np.ndarray,
+    abat: np.ndarray,
+    revenue: np.ndarray,
+    profit: np.ndarray,
+    k1: np.ndarray,
+    exp_fine: np.ndarray,
+    area_new: np.ndarray,
+    limit_left: np.ndarray,
+    pollution: np.ndarray,
+    enf: np.ndarray,
+    k: np.ndarray,
+    limit_quarters: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``VectorizedModel.costs_and_profit`` per firm (before the R&D-hub subsidy), with its two keyed draws.
+
+    ``keys``: the inspection and demand-shock stream keys; ``k``: emission limit, inspection rate,
+    shutdown probability, limit probability, fine rate, shock scale (2 sqrt(3) sigma). Returns the
+    profit, the production-limit quarters left, the shutdown mask, and rows inspected, fined, limit
+    orders (real plants) and fines (USD m).
+    """
+    n = uid.size
+    limit, rate, p_shut, p_limit, fine_rate, scale = k[0], k[1], k[2], k[3], k[4], k[5]
+    kt_i, kt_s = _mix(t1 * _M2 + keys[0]), _mix(t1 * _M2 + keys[1])
+    rest = 1.0 - p_shut
+    rest = rest if rest > 0 else 1.0
+    new_profit = np.empty(n)
+    left = np.empty(n, dtype=limit_left.dtype)
+    shut_out = np.empty(n, dtype=np.bool_)
+    rows = np.empty((4, n))
+    for i in range(n):
+        e = enf[r[i]]
+        u = _keyed(keys[0], kt_i, uid[i])
+        breach = pollution[s[i]] * (1.0 - abat[i]) * e > limit
+        x = rate * e
+        p_insp = 1.0 if x > 1.0 else x
+        u_shut = u / (p_insp if p_insp > 0 else 1.0)
+        inspected = u < p_insp
+        fined = inspected and breach
+        shut = fined and u_shut < p_shut
+        order = fined and not shut and (u_shut - p_shut) / rest < p_limit
+        if order:
+            left[i] = limit_quarters
+        else:
+            left[i] = max(limit_left[i] - 1, 0)
+        fines = fine_rate * size[i] * (1.0 if fined else 0.0)
+        rows[0, i] = (1.0 if inspected else 0.0) * w[i]
+        rows[1, i] = (1.0 if fined else 0.0) * w[i]
+        rows[2, i] = (1.0 if order else 0.0) * w[i] + area_new[i]
+        rows[3, i] = fines * w[i]
+        shock = scale * (_keyed(keys[1], kt_s, uid[i]) - 0.5)
+        new_profit[i] = profit[i] + shock * revenue[i] * k1[i] + exp_fine[i] - fines
+        shut_out[i] = shut
+    return new_profit, left, shut_out, rows
 
 
 @njit(**_JIT)

@@ -20,6 +20,14 @@ def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, weights=values, minlength=n)[:n]
 
 
+def group_sums(index: np.ndarray, values: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+    """:func:`group_sum` of each array in ``values`` by the same ``index``: shape (len(values), n)."""
+    index = np.asarray(index)
+    if index.dtype.kind in "iu" and fast.use(index.size):
+        return fast.group_sums(index, tuple(np.ascontiguousarray(v, dtype=np.float64) for v in values), n)
+    return np.stack([np.bincount(index, weights=v, minlength=n)[:n] for v in values])
+
+
 def competitiveness(log_cap: np.ndarray, unit_cost: np.ndarray, access: np.ndarray, eta: float) -> np.ndarray:
     """Z = log(capability) - eta * log(unit cost) + access (MODEL_BRIEF, market share)."""
     return log_cap - eta * np.log(unit_cost) + access

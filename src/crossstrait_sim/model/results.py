@@ -205,8 +205,7 @@ class Recorder:
         present = np.isfinite(mlc) & (q.cap_so > 0)
         d["capability_gap"][t] = np.where(present[:, TW_O] & present[:, CN_O], mlc[:, TW_O] - mlc[:, CN_O], 0.0)
         wsz = q.w * q.size
-        cap3 = K.group_sum(q.cell, wsz, S * R * O).reshape(S, R, O)
-        lc3 = K.group_sum(q.cell, wsz * q.log_cap, S * R * O).reshape(S, R, O)
+        cap3, lc3 = K.group_sums(q.cell, (wsz, wsz * q.log_cap), S * R * O).reshape(2, S, R, O)
         # a cell without firms: the sector x origin mean, the capability an entrant there starts from
         d["capability"][t] = np.where(cap3 > 0, lc3 / np.where(cap3 > 0, cap3, 1.0), mlc[:, None, :])
         cap2, lc2 = cap3.sum(axis=2), lc3.sum(axis=2)
@@ -223,12 +222,14 @@ class Recorder:
         d["policy_spend"][t] = spend
         sub = np.delete(spend, INSTRUMENTS.index("measures31_individual"), axis=0).sum(axis=0)
         d["subsidy_spend"][t] = sub
-        d["compliance_spend"][t] = K.group_sum(q.r, out["cost_compliance"], R)
-        d["fines"][t] = K.group_sum(q.r, out["fines"], R)
-        d["inspections"][t] = K.group_sum(q.r, out["inspected"], R)
-        d["penalty_decisions"][t] = K.group_sum(q.r, out["fined_n"], R)
-        d["production_limits"][t] = K.group_sum(q.r, out["limits"], R)
-        d["emissions"][t] = K.group_sum(q.r, out["emissions"], R)
+        by_region = ("cost_compliance", "fines", "inspected", "fined_n", "limits", "emissions")
+        sums = K.group_sums(q.r, tuple(out[k] for k in by_region), R)
+        for name, row in zip(
+            ("compliance_spend", "fines", "inspections", "penalty_decisions", "production_limits", "emissions"),
+            sums,
+            strict=True,
+        ):
+            d[name][t] = row
 
     def policy_spend(self, m: CellTables, lv: dict) -> np.ndarray:
         """Money of each instrument (INSTRUMENTS) by paying region, USD m this quarter: (I, R)."""

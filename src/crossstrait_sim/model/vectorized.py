@@ -360,6 +360,35 @@ class VectorizedModel(CellTables):
         """A transitory demand shock; random inspections replace expected fines by fines and shutdowns."""
         p, f = self.p, self.firms
         b = p.behaviour.abatement
+        sig = p.behaviour.firms.demand_shock_sigma
+        if fast.use(len(q.ix)):
+            keys = np.array([self.fkeys["inspection"], self.fkeys["firm_shock"]], dtype=np.uint64)
+            k = np.array(
+                [
+                    b.emission_limit,
+                    b.inspection_rate,
+                    b.shutdown_prob,
+                    b.limit_prob,
+                    b.fine_rate,
+                    2.0 * np.sqrt(3.0) * sig,
+                ]
+            )
+            q.profit, f.limit_left[q.ix], q.shut, rows = fast.inspections_and_profit(
+                q.uid, keys, np.uint64(self.t + 1), q.s, q.r, q.w, q.size, q.abatement, q.revenue, q.profit,
+                self.out["k1"], self.out["exp_fine"], self.out["area_new"], q.limit_left, p.pollution,
+                np.asarray(lv["enforcement"], dtype=np.float64), k, int(b.limit_quarters),
+            )  # fmt: skip
+            self.out.update(inspected=rows[0], fined_n=rows[1], limits=rows[2], fines=rows[3])
+        else:
+            self._costs_and_profit_numpy(lv, q)
+        hub = p.schedule.rd_hub_subsidy[self.t]
+        if hub > 0:
+            q.profit = q.profit + hub * f.rd_centre[q.ix]
+
+    def _costs_and_profit_numpy(self, lv: dict, q: Quarter) -> None:
+        """The numpy path of :meth:`costs_and_profit` (small populations, or ``fast.ENABLED = False``)."""
+        p, f = self.p, self.firms
+        b = p.behaviour.abatement
         u = self.firm_draw("inspection", f.uid[q.ix])
         enf = lv["enforcement"][q.r]
         breach = K.non_compliant(p.pollution[q.s], q.abatement, enf, b.emission_limit)
@@ -378,9 +407,6 @@ class VectorizedModel(CellTables):
         sig = p.behaviour.firms.demand_shock_sigma
         shock = (2.0 * np.sqrt(3.0) * sig) * (self.firm_draw("firm_shock", f.uid[q.ix]) - 0.5)
         q.profit = q.profit + shock * q.revenue * self.out["k1"] + self.out["exp_fine"] - fines
-        hub = p.schedule.rd_hub_subsidy[self.t]
-        if hub > 0:
-            q.profit = q.profit + hub * f.rd_centre[q.ix]
         q.shut = shut
         self.out["fines"] = fines * q.w
 
