@@ -386,8 +386,8 @@ class CellTables:
         eligibility, in slot order (the sums run in that order in both engines).
         """
         p = self.p
-        den_w = K.group_sum(s, w * att, self.S)
-        den_p = K.group_sum(s, w * att * elig, self.S)
+        wa = w * att
+        den_w, den_p = K.group_sums(s, (wa, wa * elig), self.S)
         dem = lv["demand"]
         d_proc = dem * p.proc_share * (1.0 + lv["healthy"] * p.health_market + lv["green_boost"] * p.green_market)
         d_world = dem * (1.0 - p.proc_share)
@@ -404,8 +404,8 @@ class CellTables:
         S, O = self.S, self.O
         key = q.s * O + q.o
         wsz = q.w * q.size
-        cnt = K.group_sum(key, wsz, S * O)
-        mean_lc = (K.group_sum(key, wsz * q.log_cap, S * O) / np.maximum(cnt, 1e-300)).reshape(S, O)
+        cnt, lc = K.group_sums(key, (wsz, wsz * q.log_cap), S * O)
+        mean_lc = (lc / np.maximum(cnt, 1e-300)).reshape(S, O)
         present = cnt.reshape(S, O) > 0
         frontier = np.where(present, mean_lc, -np.inf).max(axis=1)
         # an origin with no firms in a sector (possible at tiny scales) enters at the sector's
@@ -504,8 +504,7 @@ class CellTables:
         S, R, O = self.S, self.R, self.O
         n_cells = S * R * O
         wsz = q.w * q.size
-        cap3 = K.group_sum(q.cell, wsz, n_cells).reshape(S, R, O)
-        m3 = K.group_sum(q.cell, wsz * q.margin, n_cells).reshape(S, R, O)
+        cap3, m3 = K.group_sums(q.cell, (wsz, wsz * q.margin), n_cells).reshape(2, S, R, O)
         cap2, m2 = cap3.sum(axis=2), m3.sum(axis=2)
         m_sr = np.where(cap2 > 0, m2 / np.where(cap2 > 0, cap2, 1.0), fb.target_margin)
         mbar = np.where(cap3 > 0, m3 / np.where(cap3 > 0, cap3, 1.0), m_sr[:, :, None])
