@@ -178,6 +178,30 @@ def prof_events(
 
 
 @njit(**_JIT)
+def prof_events_all(
+    alive: np.ndarray,
+    u: np.ndarray,
+    hit_below: np.float32,
+    stage: np.ndarray,
+    h: np.float32,
+    retire: np.float32,
+    promote: np.float32,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`prof_events` over every slot: the hits are the alive slots with ``u < hit_below``."""
+    n = 0
+    for i in range(u.size):
+        if u[i] < hit_below and alive[i]:
+            n += 1
+    hit = np.empty(n, dtype=np.int64)
+    j = 0
+    for i in range(u.size):
+        if u[i] < hit_below and alive[i]:
+            hit[j] = i
+            j += 1
+    return prof_events(hit, u, stage, h, retire, promote)
+
+
+@njit(**_JIT)
 def cell_costs(
     c: np.ndarray,
     auto: np.ndarray,

@@ -687,9 +687,10 @@ class VectorizedModel(CellTables):
         """
         pr, b = self.prof, self.p.behaviour.professionals
         retire_rate, promote_rate = np.float32(b.retire_rate), np.float32(b.promote_rate)
-        hit = np.flatnonzero((u < h + np.float32(max(b.retire_rate, b.promote_rate))) & pr.alive)
-        if fast.use(len(hit)):
-            return fast.prof_events(hit, u, pr.stage, h, retire_rate, promote_rate)
+        hit_below = h + np.float32(max(b.retire_rate, b.promote_rate))
+        if fast.use(len(u)):
+            return fast.prof_events_all(pr.alive, u, hit_below, pr.stage, h, retire_rate, promote_rate)
+        hit = np.flatnonzero((u < hit_below) & pr.alive)
         uh = u[hit]
         cand, ud = hit[uh >= h], uh[uh >= h] - h
         senior = pr.stage[cand] == 2
