@@ -244,6 +244,86 @@ def cell_costs(
     return uc, out
 
 
+@njit(**_JIT)
+def site_costs(
+    k: np.ndarray,
+    s: np.ndarray,
+    r: np.ndarray,
+    o: np.ndarray,
+    auto: np.ndarray,
+    abat: np.ndarray,
+    log_cap: np.ndarray,
+    size: np.ndarray,
+    cap: np.ndarray,
+    pilot: np.ndarray,
+    tab: np.ndarray,
+    pilot_share: np.ndarray,
+    saving: float,
+    mic_rate: float,
+    n_r: int,
+    n_o: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``VectorizedModel.evaluate`` of alive-firm rows ``k`` in every region, before the log and exp.
+
+    As :func:`cell_costs`, with a site other than the firm's own at no production limit and in a
+    pilot city with the cell's ``pilot_share``. Returns (7, R, m): unit cost, capability + site shift,
+    capacity x output cap, keep, cost_cap, price, elig.
+    """
+    m = k.size
+    out = np.empty((7, n_r, m))
+    for a in range(n_r):
+        for i in range(m):
+            j = k[i]
+            c = (s[j] * n_r + a) * n_o + o[j]
+            here = a == r[j]
+            au, b = auto[j], abat[j]
+            unabated = 1.0 - b
+            fixed = tab[0, c] * (1.0 - saving * au)
+            compl_cap = tab[1, c] * unabated + tab[2, c] * (b * b)
+            pil = (1.0 if pilot[j] else 0.0) if here else pilot_share[c]
+            sub_rate = mic_rate * (tab[4, c] * pil) + tab[5, c]
+            exp_fine = tab[6, c] * (1.0 if unabated > tab[7, c] else 0.0)
+            out[0, a, i] = ((tab[3, c] + fixed) + 0.0) + compl_cap
+            out[1, a, i] = log_cap[j] + tab[8, c]
+            out[2, a, i] = size[j] * (cap[j] if here else 1.0)
+            out[3, a, i] = tab[9, c] + tab[10, c] * sub_rate
+            out[4, a, i] = ((fixed + tab[11, c]) + compl_cap) + exp_fine
+            out[5, a, i] = tab[13, c]
+            out[6, a, i] = tab[12, c]
+    return out
+
+
+@njit(**_JIT)
+def site_utility(
+    k: np.ndarray,
+    s: np.ndarray,
+    r: np.ndarray,
+    o: np.ndarray,
+    size: np.ndarray,
+    econ: np.ndarray,
+    att: np.ndarray,
+    per_world: np.ndarray,
+    per_proc: np.ndarray,
+    asc: np.ndarray,
+    move: np.ndarray,
+    beta: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Location utilities (m, R) of rows ``k``: beta x expected margin + the origin's constant - moving cost.
+
+    ``econ`` as :func:`site_costs` returns it, ``att`` the attraction (R, m) computed from it.
+    """
+    n_r, m = att.shape
+    util = np.empty((m, n_r))
+    for i in range(m):
+        j = k[i]
+        sj = s[j]
+        for a in range(n_r):
+            rev = att[a, i] * (per_world[sj] * econ[5, a, i] + per_proc[sj] * econ[6, a, i])
+            margin = (rev * econ[3, a, i]) / size[j] - econ[4, a, i]
+            util[i, a] = beta * margin + asc[o[j], a] - move[i, a] * (0.0 if a == r[j] else 1.0)
+    return util
+
+
 COST_ROWS = (
     "fixed",
     "compl",

@@ -503,8 +503,11 @@ class VectorizedModel(CellTables):
         R = self.R
         move = np.full((len(k), R), fb.move_cost + lv["pandemic"] * p.policy.pandemic.firm_move_cost_add)
         move[:, self.iSEA] -= (o == TW_O) * p.policy.tw_new_southbound.move_cost_cut * lv["nsp"] * fb.move_cost
-        stay = r[:, None] == np.arange(R)[None, :]
-        util = fb.beta_profit * self.margins(lv, q, k) + self.firm_asc[o] - move * ~stay
+        if fast.use(len(q.ix)):
+            util = self._location_utility_fast(lv, q, k, move)
+        else:
+            stay = r[:, None] == np.arange(R)[None, :]
+            util = fb.beta_profit * self.margins(lv, q, k) + self.firm_asc[o] - move * ~stay
         # one uniform per firm: u < review_rate reviews; v = u / review_rate is uniform given a
         # review and picks the region; v's position inside the chosen region's probability
         # interval is uniform again and decides whether the new site is in a pilot city
@@ -538,6 +541,26 @@ class VectorizedModel(CellTables):
         )
         cell = (q.s[k][movers] * self.R + dest) * self.O + o[movers]
         self.out["relocations"] = K.group_sum(cell, w, self.S * self.R * self.O).reshape(self.S, self.R, self.O)
+
+    def _location_utility_fast(self, lv: dict, q: Quarter, k: np.ndarray, move: np.ndarray) -> np.ndarray:
+        """:meth:`location_review`'s utilities with compiled kernels around numpy's log and exp: the same numbers."""
+        bh, mk = self.p.behaviour, q.market
+        tab = np.stack([getattr(mk, name) for name in fast.COST_ROWS])
+        e = fast.site_costs(
+            k, q.s, q.r, q.o, q.automation, q.abatement, q.log_cap, q.size, q.cap, q.pilot, tab, mk.pilot_share,
+            bh.automation.labour_saving, lv["mic_rate"], self.R, self.O,
+        )  # fmt: skip
+        # the attraction of `evaluate`, operation for operation (as in _market_fast)
+        z = np.log(e[0])
+        z *= bh.market.eta
+        np.subtract(e[1], z, out=z)
+        z += 0.0
+        z *= 1.0 / bh.market.sigma
+        att = e[2] * np.exp(z, out=z)
+        return fast.site_utility(
+            k, q.s, q.r, q.o, q.size, e, att, mk.per_att_world, mk.per_att_proc, self.firm_asc, move,
+            bh.firms.beta_profit,
+        )  # fmt: skip
 
     # 7. R&D centres -----------------------------------------------------------
     def rd_centres(self, lv: dict, lab: Labour) -> None:
