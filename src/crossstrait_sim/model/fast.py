@@ -36,15 +36,25 @@ MIN_SIZE = 1_000
 """Arrays shorter than this run in numpy (at the default scale, about 5k firms, the kernels save 10%)."""
 
 
-def use(n: int) -> bool:
-    """Whether a call on ``n`` agents runs compiled."""
-    return ENABLED and n >= MIN_SIZE
+_loaded = False
+"""Whether this process has loaded the kernels (numba imported)."""
+
+
+def use(n: int, small: bool = False) -> bool:
+    """Whether a call on ``n`` agents runs compiled.
+
+    ``small``: a kernel whose call costs less than numpy's even on a few elements (the keyed hash, the
+    group sums) runs compiled at any size once this process has loaded the kernels for a large call.
+    """
+    return ENABLED and (n >= MIN_SIZE or (small and _loaded))
 
 
 def __getattr__(name: str) -> Any:
     """The kernels, imported (with numba) when first asked for."""
+    global _loaded
     from crossstrait_sim.model import fast_kernels
 
+    _loaded = True
     try:
         kernel = getattr(fast_kernels, name)
     except AttributeError:

@@ -15,7 +15,7 @@ from crossstrait_sim.model import fast
 def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sum ``values`` by integer group ``index`` into an array of length ``n`` (in index order)."""
     index = np.asarray(index)
-    if index.dtype.kind in "iu" and fast.use(index.size):
+    if index.dtype.kind in "iu" and fast.use(index.size, small=True):
         return fast.group_sum(index, np.asarray(values, dtype=np.float64), n)
     return np.bincount(index, weights=values, minlength=n)[:n]
 
@@ -23,7 +23,7 @@ def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def group_sums(index: np.ndarray, values: tuple[np.ndarray, ...], n: int) -> np.ndarray:
     """:func:`group_sum` of each array in ``values`` by the same ``index``: shape (len(values), n)."""
     index = np.asarray(index)
-    if index.dtype.kind in "iu" and fast.use(index.size):
+    if index.dtype.kind in "iu" and fast.use(index.size, small=True):
         return fast.group_sums(index, tuple(np.ascontiguousarray(v, dtype=np.float64) for v in values), n)
     return np.stack([np.bincount(index, weights=v, minlength=n)[:n] for v in values])
 

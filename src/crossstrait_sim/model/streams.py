@@ -71,7 +71,7 @@ def _mix(z: np.ndarray) -> np.ndarray:
 def keyed_uniforms(key: np.uint64, ids: np.ndarray, t: int) -> np.ndarray:
     """Uniforms on [0, 1), one per id, that depend only on (key, id, quarter ``t``)."""
     ids = np.asarray(ids, dtype=np.uint64)
-    if fast.use(ids.size):
+    if fast.use(ids.size, small=True):
         return fast.keyed_uniforms(np.uint64(key), ids, np.uint64(t + 1))
     with np.errstate(over="ignore"):
         z = _mix(ids * _GOLD + np.uint64(key)) ^ _mix(np.uint64(t + 1) * _M2 + np.uint64(key))

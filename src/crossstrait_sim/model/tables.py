@@ -342,7 +342,9 @@ class CellTables:
         pe = pol * enf
 
         def cells(x: np.ndarray | float) -> np.ndarray:
-            return np.broadcast_to(x, shape).ravel().copy()
+            out = np.empty(shape, dtype=np.result_type(x))
+            out[...] = x  # broadcast
+            return out.ravel()
 
         limit = bh.abatement.emission_limit
         var = cells(
