@@ -27,7 +27,6 @@ from crossstrait_sim.config.compose import conf_dir, one_line_error
 from crossstrait_sim.config.parameters import build_params
 from crossstrait_sim.config.schema import register_configs
 from crossstrait_sim.errors import ConfigError, RunDirError
-from crossstrait_sim.simulation.run import format_summary
 
 USER_ERROR = 2
 _CREATED: list[Path] = []  # folders that did not exist before this single run (Hydra creates them)
@@ -92,6 +91,8 @@ def _task(cfg: DictConfig) -> None:
         _fail(f"cannot write to {exc.filename or out}: {(exc.strerror or str(exc)).lower()}")
     except Exception as exc:  # the run itself failed; its manifest and error.txt say so
         _fail(f"run failed: {type(exc).__name__}: {exc} (traceback in {out}/error.txt)".splitlines()[0], 1)
+    from crossstrait_sim.simulation.run import format_summary  # (pandas: not in a sweep's parent process)
+
     summary = json.loads((out / "summary.json").read_text())
     try:
         print(format_summary(summary))

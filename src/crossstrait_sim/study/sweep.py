@@ -24,9 +24,8 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from omegaconf import DictConfig
 
 from crossstrait_sim.atomic import write_json
@@ -39,7 +38,11 @@ from crossstrait_sim.study.manifest import (
     write_manifest,
 )
 from crossstrait_sim.study.rundir import foreign_entries
-from crossstrait_sim.study.runs import RunOutcome, run_into
+
+if TYPE_CHECKING:  # pandas and the model load where a run or a table is made, not in a CLI sweep's parent
+    import pandas as pd
+
+    from crossstrait_sim.study.runs import RunOutcome
 
 SWEEP_FILE = "sweep.json"  # written by the sweep's parent: total and expected run names
 EXCLUDE_FROM_RUN_NAME = ("experiment", "overwrite")  # keys left out of run folder names: same run, same folder
@@ -95,6 +98,8 @@ def run_one(cfg: DictConfig, run_dir: Path, overrides: Sequence[str], skip_compl
         skip_complete: return at once if ``run_dir`` already holds complete, verified results of the same
             config and code (resuming a sweep); otherwise earlier complete results need ``overwrite=true``.
     """
+    from crossstrait_sim.study.runs import run_into
+
     return run_into(cfg, Path(run_dir), overrides, resume=skip_complete)
 
 
@@ -324,6 +329,8 @@ def _run_job(
 
     ``name`` is the run's folder name (default: :func:`run_name` of its overrides).
     """
+    from crossstrait_sim.study.runs import RunOutcome
+
     run_dir = Path(sweep_dir) / (name if name is not None else run_name(overrides))
     if cfg is None and error is None:
         from crossstrait_sim.config.compose import compose_config
@@ -476,5 +483,7 @@ def run_jobs(
             printer.update()
     if printer is not None:
         printer.update(final=True)
+    import pandas as pd
+
     rows = [{"run": o.run_dir.name, "status": o.status, "seconds": o.seconds, "error": o.error} for o in outcomes]
     return pd.DataFrame(rows, columns=["run", "status", "seconds", "error"]).sort_values("run", ignore_index=True)
