@@ -40,6 +40,21 @@ PER_FIRM_OUT = (
 """Entries of ``VectorizedModel.out`` with a value per alive firm: written and read within a quarter."""
 
 
+def _attraction(uc: np.ndarray, lc: np.ndarray, sc: np.ndarray, eta: float, sigma: float) -> np.ndarray:
+    """Attraction ``sc x exp(Z / sigma)``, Z = ``K.competitiveness(lc, uc, 0.0, eta)``, in ``uc``'s buffer.
+
+    The operations of :meth:`VectorizedModel.evaluate`, one for one (the same numbers); ``uc`` (unit
+    cost) is overwritten. In place because at scale 1 every temporary row is 11 MB, and the market
+    phase sets a run's peak memory.
+    """
+    z = np.log(uc, out=uc)
+    z *= eta
+    np.subtract(lc, z, out=z)
+    z += 0.0
+    z *= 1.0 / sigma
+    return np.multiply(sc, np.exp(z, out=z), out=z)
+
+
 class VectorizedModel(CellTables):
     """The model as whole-population array operations.
 
@@ -291,16 +306,7 @@ class VectorizedModel(CellTables):
         uc, x = fast.cell_costs(
             q.cell, q.automation, q.abatement, q.log_cap, q.pilot, tab, bh.automation.labour_saving, lv["mic_rate"]
         )
-        # K.competitiveness and the attraction of `evaluate`, operation for operation, in uc's buffer:
-        # at scale 1 every temporary row is 11 MB, and this phase sets the run's peak memory
-        z = np.log(uc, out=uc)
-        z *= bh.market.eta
-        np.subtract(x[0], z, out=z)
-        z += 0.0
-        z *= 1.0 / bh.market.sigma
-        att = q.size * q.cap
-        att *= np.exp(z, out=z)
-        del uc, z
+        att = _attraction(uc, x[0], q.size * q.cap, bh.market.eta, bh.market.sigma)
         self.split_demand(lv, mk, q.s, q.w, att, x[7])
         k = np.array([lv["mic_rate"], p.policy.tw_base.rd_tax_credit], dtype=np.float64)
         y = fast.market_outcomes(
@@ -550,13 +556,7 @@ class VectorizedModel(CellTables):
             k, q.s, q.r, q.o, q.automation, q.abatement, q.log_cap, q.size, q.cap, q.pilot, tab, mk.pilot_share,
             bh.automation.labour_saving, lv["mic_rate"], self.R, self.O,
         )  # fmt: skip
-        # the attraction of `evaluate`, operation for operation (as in _market_fast)
-        z = np.log(e[0])
-        z *= bh.market.eta
-        np.subtract(e[1], z, out=z)
-        z += 0.0
-        z *= 1.0 / bh.market.sigma
-        att = e[2] * np.exp(z, out=z)
+        att = _attraction(e[0], e[1], e[2], bh.market.eta, bh.market.sigma)
         return fast.site_utility(
             k, q.s, q.r, q.o, q.size, e, att, mk.per_att_world, mk.per_att_proc, self.firm_asc, move,
             bh.firms.beta_profit,
