@@ -202,6 +202,27 @@ def prof_events_all(
 
 
 @njit(**_JIT)
+def _site(
+    tab: np.ndarray, j: int, auto: float, abat: float, pilot: float, saving: float, mic_rate: float
+) -> tuple[float, float, float, float, float, float, float]:  # pragma: no cover - compiled
+    """A firm's site economics in cell ``j`` (``tab`` rows as ``COST_ROWS``), as ``VectorizedModel.evaluate``.
+
+    ``pilot``: 1 or 0 at the firm's own site, the cell's pilot share elsewhere. Returns unit cost,
+    keep, cost_cap, compl_cap, exp_fine_cap, sub_rate, mic_elig.
+    """
+    unabated = 1.0 - abat
+    fixed = tab[0, j] * (1.0 - saving * auto)
+    compl_cap = tab[1, j] * unabated + tab[2, j] * (abat * abat)
+    uc = ((tab[3, j] + fixed) + 0.0) + compl_cap
+    mic = tab[4, j] * pilot
+    sub_rate = mic_rate * mic + tab[5, j]
+    exp_fine = tab[6, j] * (1.0 if unabated > tab[7, j] else 0.0)
+    keep = tab[9, j] + tab[10, j] * sub_rate
+    cost_cap = ((fixed + tab[11, j]) + compl_cap) + exp_fine
+    return uc, keep, cost_cap, compl_cap, exp_fine, sub_rate, mic
+
+
+@njit(**_JIT)
 def cell_costs(
     c: np.ndarray,
     auto: np.ndarray,
@@ -223,17 +244,12 @@ def cell_costs(
     out = np.empty((10, n))
     for i in range(n):
         j = c[i]
-        a, b = auto[i], abat[i]
-        unabated = 1.0 - b
-        fixed = tab[0, j] * (1.0 - saving * a)
-        compl_cap = tab[1, j] * unabated + tab[2, j] * (b * b)
-        uc[i] = ((tab[3, j] + fixed) + 0.0) + compl_cap
-        mic = tab[4, j] * (1.0 if pilot[i] else 0.0)
-        sub_rate = mic_rate * mic + tab[5, j]
-        exp_fine = tab[6, j] * (1.0 if unabated > tab[7, j] else 0.0)
+        uc[i], keep, cost_cap, compl_cap, exp_fine, sub_rate, mic = _site(
+            tab, j, auto[i], abat[i], 1.0 if pilot[i] else 0.0, saving, mic_rate
+        )
         out[0, i] = log_cap[i] + tab[8, j]
-        out[1, i] = tab[9, j] + tab[10, j] * sub_rate
-        out[2, i] = ((fixed + tab[11, j]) + compl_cap) + exp_fine
+        out[1, i] = keep
+        out[2, i] = cost_cap
         out[3, i] = compl_cap
         out[4, i] = exp_fine
         out[5, i] = sub_rate
@@ -276,18 +292,13 @@ def site_costs(
             j = k[i]
             c = (s[j] * n_r + a) * n_o + o[j]
             here = a == r[j]
-            au, b = auto[j], abat[j]
-            unabated = 1.0 - b
-            fixed = tab[0, c] * (1.0 - saving * au)
-            compl_cap = tab[1, c] * unabated + tab[2, c] * (b * b)
             pil = (1.0 if pilot[j] else 0.0) if here else pilot_share[c]
-            sub_rate = mic_rate * (tab[4, c] * pil) + tab[5, c]
-            exp_fine = tab[6, c] * (1.0 if unabated > tab[7, c] else 0.0)
-            out[0, a, i] = ((tab[3, c] + fixed) + 0.0) + compl_cap
+            uc, keep, cost_cap, _, _, _, _ = _site(tab, c, auto[j], abat[j], pil, saving, mic_rate)
+            out[0, a, i] = uc
             out[1, a, i] = log_cap[j] + tab[8, c]
             out[2, a, i] = size[j] * (cap[j] if here else 1.0)
-            out[3, a, i] = tab[9, c] + tab[10, c] * sub_rate
-            out[4, a, i] = ((fixed + tab[11, c]) + compl_cap) + exp_fine
+            out[3, a, i] = keep
+            out[4, a, i] = cost_cap
             out[5, a, i] = tab[13, c]
             out[6, a, i] = tab[12, c]
     return out
