@@ -162,6 +162,17 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_NAME = {ind.name: ind for ind in INDICATORS}
 
 
+BY_REGION = {
+    "compliance_spend": "cost_compliance",
+    "fines": "fines",
+    "inspections": "inspected",
+    "penalty_decisions": "fined_n",
+    "production_limits": "limits",
+    "emissions": "emissions",
+}
+"""Indicators by region that sum a per-firm quarter output (``out`` key) over the firms' regions."""
+
+
 class Recorder:
     """Preallocated indicator arrays of shape (T, *dims)."""
 
@@ -222,13 +233,8 @@ class Recorder:
         d["policy_spend"][t] = spend
         sub = np.delete(spend, INSTRUMENTS.index("measures31_individual"), axis=0).sum(axis=0)
         d["subsidy_spend"][t] = sub
-        by_region = ("cost_compliance", "fines", "inspected", "fined_n", "limits", "emissions")
-        sums = K.group_sums(q.r, tuple(out[k] for k in by_region), R)
-        for name, row in zip(
-            ("compliance_spend", "fines", "inspections", "penalty_decisions", "production_limits", "emissions"),
-            sums,
-            strict=True,
-        ):
+        sums = K.group_sums(q.r, tuple(out[k] for k in BY_REGION.values()), R)
+        for name, row in zip(BY_REGION, sums, strict=True):
             d[name][t] = row
 
     def policy_spend(self, m: CellTables, lv: dict) -> np.ndarray:
