@@ -76,6 +76,11 @@ def main(argv: list[str]) -> None:
             for i, (name, over) in enumerate(sweeps.items()):
                 loads[name].append(os.getloadavg()[0])
                 times[name].append(sweep(n, over, extra, Path(tmp) / f"{rep}_{i}"))
+                # each sweep as it ends, so a run cut short by a time limit still reports what it measured
+                print(
+                    f"  rep {rep + 1}: {name:<20} {times[name][-1]:7.1f} s (load before {loads[name][-1]:.2f})",
+                    flush=True,
+                )
     load_end = os.getloadavg()[0]
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"runs per sweep       {n} (default scenario, seeds 0-{n - 1}) {' '.join(extra)}; {reps} rep(s)")
