@@ -135,3 +135,32 @@ def test_multirun_uses_the_sweeper_and_gives_hydras_runs(tmp_path):
     assert run_name([*TINY, "seed=1", "scenario=measures31"]) in runs["basic"]
     # the same folders with bit-identical tables
     assert runs["default"] == runs["basic"] == runs["full_in_launcher"]
+
+
+def test_sweeper_ends_the_launchers_idle_workers_after_the_last_batch(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    from hydra_plugins.crossstrait_sim_sweeper.compose_once_sweeper import ComposeOnceSweeper
+
+    calls: list[str] = []
+
+    def batches(self, arguments):  # BasicSweeper.sweep: every batch launched in turn
+        calls.append("batches")
+        if arguments == ["fail"]:
+            raise RuntimeError("a batch failed")
+        return ["returns"]
+
+    monkeypatch.setattr(BasicSweeper, "sweep", batches)
+    sweeper = ComposeOnceSweeper()
+    sweeper.launcher = SimpleNamespace(release=lambda: calls.append("release"))  # the local launcher
+    assert sweeper.sweep([]) == ["returns"]
+    assert calls == ["batches", "release"]
+    calls.clear()
+    with pytest.raises(RuntimeError, match="a batch failed"):  # the workers are ended on a failure too
+        sweeper.sweep(["fail"])
+    assert calls == ["batches", "release"]
+    calls.clear()
+    sweeper.launcher = SimpleNamespace()  # basic, submitit: no workers of their own to end
+    assert sweeper.sweep([]) == ["returns"] and calls == ["batches"]

@@ -292,3 +292,26 @@ def test_progress_counts_what_it_is_fed_and_the_parent_gets_no_tables(tmp_path: 
     monkeypatch.setattr(sw, "run_one", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
     out = sw._run_job(["seed=0", *SMALL], str(tmp_path), True)
     assert seen[0].result is not None and out.status == "complete" and out.result is None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_lean_launcher_release_ends_the_idle_workers() -> None:
+    # joblib keeps its loky workers for reuse (for minutes); after a sweep's last batch the sweeper asks the
+    # launcher to end them, so that the parent does not wait at exit while each finalizes its interpreter
+    from joblib import Parallel, delayed
+
+    from hydra_plugins.crossstrait_sim_sweeper.lean_launcher import LeanJoblibLauncher
+
+    pids = set(Parallel(n_jobs=2, backend="loky")(delayed(os.getpid)() for _ in range(4)))
+    assert pids and os.getpid() not in pids and all(_alive(p) for p in pids)  # idle, kept for the next call
+    LeanJoblibLauncher.release()
+    assert not any(_alive(p) for p in pids)
+    LeanJoblibLauncher.release()  # nothing left to end: a no-op
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]  # a new pool starts

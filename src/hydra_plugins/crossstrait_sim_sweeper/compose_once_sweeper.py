@@ -83,6 +83,15 @@ class ComposeOnceSweeper(BasicSweeper):
             hydra_context=hydra_context, task_function=task_function, config=config
         )
 
+    def sweep(self, arguments: list[str]) -> Any:
+        """As ``BasicSweeper.sweep``; then the launcher's idle workers are ended (``release``), if it has any."""
+        try:
+            return super().sweep(arguments)
+        finally:
+            release = getattr(self.launcher, "release", None)
+            if release is not None:
+                release()
+
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every run of ``batch`` on the cheap path; raise Hydra's error for the first bad one."""
         for overrides in batch:

@@ -52,6 +52,22 @@ def _execute(idx: int, overrides: list[str], token: str, shared: bytes) -> JobRe
 class LeanJoblibLauncher(JoblibLauncher):
     """:class:`JoblibLauncher` whose shared state crosses to the workers once per batch, not once per job."""
 
+    @staticmethod
+    def release() -> None:
+        """End the idle worker processes now that the sweep's last batch has returned.
+
+        joblib keeps its loky workers for reuse, and at the parent's exit loky asks each to shut down
+        and waits while it finalizes its interpreter (numpy, pandas, numba): 0.35 s of a 4-run sweep's
+        4.5 s on 2 cores, measured with a timestamped probe. Every job has returned by now (its files
+        written atomically), so the workers are idle and are ended at once (loky's ``kill_workers``).
+        The sweeper calls this after its last batch (``ComposeOnceSweeper.sweep``).
+        """
+        from joblib.externals.loky import reusable_executor
+
+        executor = getattr(reusable_executor, "_executor", None)  # loky's reusable pool, if one was started
+        if executor is not None:
+            executor.shutdown(wait=True, kill_workers=True)
+
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """As ``hydra_joblib_launcher._core.launch``, with the shared state pickled once."""
         import cloudpickle
