@@ -164,3 +164,23 @@ def test_sweeper_ends_the_launchers_idle_workers_after_the_last_batch(monkeypatc
     calls.clear()
     sweeper.launcher = SimpleNamespace()  # basic, submitit: no workers of their own to end
     assert sweeper.sweep([]) == ["returns"] and calls == ["batches"]
+
+
+def test_slurm_preset_is_the_batched_launcher(hydra_loader) -> None:
+    # conf/hydra/launcher/slurm.yaml builds on the batched launcher: runs_per_task is a setting, the rest Hydra's
+    from hydra.plugins.launcher import Launcher
+
+    loader, _ = hydra_loader
+    found = [f"{c.__module__}.{c.__name__}" for c in Plugins.instance().discover(Launcher)]
+    target = "hydra_plugins.crossstrait_sim_sweeper.batched_submitit.BatchedSlurmLauncher"
+    assert target in found
+    cfg = loader.load_configuration(
+        "config", ["hydra/launcher=slurm", "hydra.launcher.runs_per_task=16"], run_mode=RunMode.MULTIRUN
+    )
+    launcher = cfg.hydra.launcher
+    assert launcher._target_ == target
+    assert launcher.runs_per_task == 16 and launcher.timeout_min == 30 and launcher.cpus_per_task == 2
+    with pytest.raises(HydraException, match="runs_per_task"):  # a whole number: the schema checks it
+        loader.load_configuration(
+            "config", ["hydra/launcher=slurm", "hydra.launcher.runs_per_task=many"], run_mode=RunMode.MULTIRUN
+        )

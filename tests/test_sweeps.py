@@ -315,3 +315,30 @@ def test_lean_launcher_release_ends_the_idle_workers() -> None:
     assert not any(_alive(p) for p in pids)
     LeanJoblibLauncher.release()  # nothing left to end: a no-op
     assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]  # a new pool starts
+
+
+def test_submitit_runs_several_runs_a_task_with_the_same_tables(joblib_sweep: Path, tmp_path: Path) -> None:
+    # runs_per_task=3 on 4 runs: two tasks (3 + 1), each a fresh process as on Slurm, the same runs and tables
+    sub = tmp_path / "batched"
+    args = ["--multirun", "hydra/launcher=crossstrait_submitit_local", "hydra.launcher.runs_per_task=3"]
+    r = cli(
+        [*args, "scenario=baseline,measures31", "seed=0,1", *SMALL, f"hydra.sweep.dir={sub}"], tmp_path, timeout=600
+    )
+    assert r.returncode == 0, r.stderr
+    assert "4 runs in 2 tasks" in r.stdout + r.stderr
+    tasks = [d for d in (sub / ".submitit").iterdir() if d.is_dir() and d.name != "%j"]  # one folder per task
+    assert len(tasks) == 2
+    assert set(statuses(sub).values()) == {"complete"} and len(statuses(sub)) == 4
+    t_job = gather(joblib_sweep).table
+    pd.testing.assert_frame_equal(sorted_table(gather(sub).table), sorted_table(t_job[t_job.seed.isin([0, 1])]))
+
+
+@pytest.mark.parametrize("value", ["0", "-2"])
+def test_bad_runs_per_task_is_one_line_and_makes_no_folder(tmp_path: Path, value: str) -> None:
+    sweep = tmp_path / "never" / "made"
+    args = ["--multirun", "hydra/launcher=crossstrait_submitit_local", f"hydra.launcher.runs_per_task={value}"]
+    r = cli([*args, "seed=0,1", *SMALL, f"hydra.sweep.dir={sweep}"], tmp_path, timeout=120)
+    assert r.returncode == 2
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and f"hydra.launcher.runs_per_task={value}" in lines[0] and ">= 1" in lines[0], r.stderr
+    assert not (tmp_path / "never").exists()

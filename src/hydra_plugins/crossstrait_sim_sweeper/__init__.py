@@ -1,4 +1,5 @@
-"""The crossstrait-sim multirun sweeper, a Hydra plugin (found by Hydra in the ``hydra_plugins`` namespace).
+"""The crossstrait-sim multirun sweeper and launchers, Hydra plugins (found in the ``hydra_plugins`` namespace).
 
-May import: hydra, omegaconf and ``crossstrait_sim.config`` (lazily, when a sweep starts).
+May import: hydra, omegaconf, Hydra's joblib and submitit launcher plugins (the latter optional: the `cluster`
+extra) and ``crossstrait_sim.config`` (lazily, when a sweep starts).
 """
