@@ -88,3 +88,12 @@ def test_cli_schema_error_names_the_key(tmp_path):
     res = _cli(tmp_path, "seeed=3")
     assert res.returncode != 0
     assert "seeed" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("flags", [["--multirun", "--cfg", "job"], ["--resolve"]])
+def test_cli_conflicting_hydra_flags_are_one_line(tmp_path, flags):
+    res = _cli(tmp_path, *flags)
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("crossstrait-sim: command line:"), res.stderr
+    assert not (tmp_path / "run").exists()

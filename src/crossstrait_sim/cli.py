@@ -124,6 +124,14 @@ def main() -> None:
         _fail(f"config error: {one_line_error(exc)}")
     except OSError as exc:  # Hydra could not create the run folder: say which, and why
         _fail(f"cannot write to {exc.filename}: {(exc.strerror or str(exc)).lower()}")
+    except ValueError as exc:  # Hydra's checks of its own flags (--multirun with --cfg, ...); anything else is a bug
+        if not str(exc).startswith(_HYDRA_FLAG_ERRORS):
+            raise
+        _fail(f"command line: {exc}")
+
+
+# the ValueErrors Hydra raises on its command-line flags, before it composes anything (hydra/_internal/utils.py)
+_HYDRA_FLAG_ERRORS = ("Only one of --run, --multirun", "The --resolve flag can only be used")
 
 
 def _run_name(task_overrides: Any) -> str:
