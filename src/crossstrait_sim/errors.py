@@ -65,6 +65,8 @@ def describe_composition_error(exc: BaseException, allowed_keys: dict[str, list[
         opts = re.findall(r"^\t(\S+)$", text.split("Available options", 1)[1], re.M) if "Available" in text else []
         allowed = f"allowed: {', '.join(opts)}" if opts else f"see the files in conf/{group}/"
         return f"{group}={name!r}: no such option in config group '{group}'; {allowed}"
+    if isinstance(cause, ValueError) and first and re.match(r"Error in call to target '", text):
+        return first  # a plugin's own check of its settings (e.g. a launcher's), already in our one-line form
     if key and ("not in" in first or "Could not override" in text or "Could not append" in text):
         parent = key.rsplit(".", 1)[0] if "." in key else ""
         alts = allowed_keys.get(parent) if allowed_keys is not None else None
