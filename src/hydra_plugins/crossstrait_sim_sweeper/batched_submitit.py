@@ -2,7 +2,7 @@
 
 Hydra's submitit launcher makes every run its own task of the job array. A task pays a fresh
 Python start: the imports (pandas, scipy, matplotlib, Hydra, the package), numba's first use and
-the config's composition, about 1.5-2 s on a core of this project's machines, against about 0.45 s
+the config's composition, about 1-2 s on a core of this project's machines, against about 0.45 s
 for a default run itself (README "Speed"; ``benchmarks/bench_throughput.py compile``). Sweeps of
 thousands of short runs spend most of their core-hours starting. With ``runs_per_task=K`` each
 task runs K runs one after another in one process, so the start is paid once per K runs; the runs,
