@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12's many-core figures: the commands behind the README's 16-core rows, in one script.
 # Run on the many-core machine, from the repository root, with the package installed:
-#   bash benchmarks/bench_16core.sh            (about 4 minutes on 16 cores)
+#   bash benchmarks/bench_16core.sh
+# (about 4 minutes on the 16-core device machine: the sum of its parts' times there, not one timed run)
 # Each command prints its own figures; see README "Speed" and docs/THROUGHPUT.md ("16 cores").
 set -euo pipefail
 cores=$(python -c 'import os; print(os.cpu_count())')

@@ -16,35 +16,19 @@ from __future__ import annotations
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import bench_sweep  # benchmarks/ (the script's folder is on sys.path)
 
 
 def sweep(n: int, per_task: int, extra: list[str], out: Path) -> tuple[float, float]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "crossstrait_sim.cli",
-        "--multirun",
-        f"seed=range(0,{n})",
-        "hydra/launcher=crossstrait_submitit_local",
-        f"hydra.launcher.runs_per_task={per_task}",
-        *extra,
-        f"hydra.sweep.dir={out}",
-    ]
+    """``bench_sweep.sweep`` with the batched local launcher; returns wall time and the sweep's CPU time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=out.parent)
-    wall = time.perf_counter() - t0
+    launcher = ["hydra/launcher=crossstrait_submitit_local", f"hydra.launcher.runs_per_task={per_task}"]
+    wall = bench_sweep.sweep(n, launcher, extra, out)  # exits on a failed sweep or missing results
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode != 0:
-        sys.exit(f"bench_batched: sweep failed ({' '.join(cmd)}):\n{r.stderr[-2000:]}")
-    done = sum(1 for _ in out.glob("*/results.parquet"))
-    if done != n:
-        sys.exit(f"bench_batched: {done} of {n} runs wrote results")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 

@@ -40,6 +40,16 @@ _TYPE_WORDS = {
 }
 
 
+def runs_per_task_problem(value: object) -> str | None:
+    """The one-line error for a launcher's ``runs_per_task`` (a whole number >= 1), or ``None`` if it is allowed.
+
+    Read by the batched submitit launchers and, before the sweep folder is made, by the sweep's progress callback.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"hydra.launcher.runs_per_task={value!r}: allowed is a whole number >= 1"
+    return None
+
+
 def _override_value(text: str, key: str) -> str | None:
     """The value written after ``key=`` in Hydra's "Error merging override key=value" line."""
     m = re.search(r"override\s+\+{0,2}" + re.escape(key) + r"=(.*)$", text.splitlines()[0] if text else "")

@@ -262,11 +262,13 @@ class SweepProgress(_HydraCallback):
         """Count the jobs, write ``sweep.json``, start the progress thread."""
         from omegaconf import OmegaConf
 
+        from crossstrait_sim.errors import runs_per_task_problem
+
         # The launcher checks its settings when the sweeper makes it, after this callback (Hydra turns an
         # error raised here into a warning). A value it will refuse leaves the sweep folder unmade: the
         # launcher's one-line error ends the command (batched_submitit._Batched).
         k = OmegaConf.select(config, "hydra.launcher.runs_per_task", default=None)
-        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        if k is not None and runs_per_task_problem(k):
             return
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -87,17 +87,20 @@ if SUBMITIT:
         config: Any
 
         def __init__(self, runs_per_task: int = 1, **params: Any) -> None:
-            if isinstance(runs_per_task, bool) or not isinstance(runs_per_task, int) or runs_per_task < 1:
-                raise ValueError(f"hydra.launcher.runs_per_task={runs_per_task!r}: allowed is a whole number >= 1")
+            from crossstrait_sim.errors import runs_per_task_problem
+
+            problem = runs_per_task_problem(runs_per_task)
+            if problem:
+                raise ValueError(problem)
             self.runs_per_task = runs_per_task
             super().__init__(**params)  # type: ignore[call-arg]
 
         def launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
             """As Hydra's ``BaseSubmititLauncher.launch``, with the jobs grouped ``runs_per_task`` to a task."""
-            import submitit
-
             if self.runs_per_task == 1:  # one run a task: Hydra's launcher as it is
                 return list(super().launch(job_overrides, initial_job_idx))  # type: ignore[misc]
+            import submitit
+
             assert self.config is not None and len(job_overrides) > 0
             init_keys = {"submitit_folder", "max_num_timeout"}
             init_params = {"folder": self.params["submitit_folder"]}
